@@ -1,0 +1,49 @@
+#pragma once
+/// Rendering: an upsert (or a table's DDL) to SQL text and ordered parameters for one dialect.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "upsert/schema.hpp"
+#include "upsert/statement.hpp"
+#include "upsert/value.hpp"
+
+namespace upsert {
+
+/// The SQL dialects we render.
+enum class Dialect { sqlite, postgresql, mysql, mariadb, oracle, sqlserver };
+
+/// "sqlite", "postgresql", "mysql", "mariadb", "oracle", "sqlserver".
+std::string_view dialect_name(Dialect dialect);
+/// Parses a dialect name (also "postgres", "pg", "mssql").
+Dialect parse_dialect(std::string_view name);
+/// Every dialect, in declaration order.
+const std::vector<Dialect>& all_dialects();
+
+/// Options that change what the renderer accepts.
+struct RenderOptions {
+  /// MySQL/MariaDB fire ON DUPLICATE KEY UPDATE on any unique key. When the table has another
+  /// key that the row could hit, rendering refuses unless the caller opts in here.
+  bool allow_any_unique_key = false;
+};
+
+/// SQL text plus the values for its placeholders, in placeholder order.
+struct Sql {
+  std::string text;           ///< the statement, with the dialect's placeholders
+  std::vector<Value> params;  ///< one value per placeholder, in order
+};
+
+/// How many bound parameters one statement may carry on a dialect.
+std::size_t max_parameters(Dialect dialect);
+
+/// Renders an upsert; throws Error(invalid_argument | unsupported) naming the cause and the fix.
+Sql render(const Upsert& statement, Dialect dialect, const RenderOptions& options = {});
+
+/// CREATE TABLE IF NOT EXISTS (and CREATE UNIQUE INDEX for partial keys): one or more statements.
+std::vector<std::string> create_table_sql(const Table& table, Dialect dialect);
+
+/// Quotes a validated identifier for a dialect ("x", `x`, [x]; Oracle upper-cases).
+std::string quote_identifier(std::string_view name, Dialect dialect);
+
+}  // namespace upsert

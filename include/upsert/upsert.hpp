@@ -1,0 +1,9 @@
+#pragma once
+/// Everything a user of the library includes: one header.
+
+#include "upsert/error.hpp"
+#include "upsert/expr.hpp"
+#include "upsert/render.hpp"
+#include "upsert/schema.hpp"
+#include "upsert/statement.hpp"
+#include "upsert/value.hpp"

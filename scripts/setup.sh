@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs every Debian package that the build, the tests and the benchmarks need.
+# Idempotent: packages already present are left alone. Runs as root on a fresh machine.
+set -euo pipefail
+
+packages=(
+  cmake g++ make ninja-build pkg-config clang-format
+  libsqlite3-dev sqlite3
+  libpq-dev postgresql-15 postgresql-client-15
+  libmariadb-dev mariadb-server mariadb-client
+  libcli11-dev libfmt-dev libsimdjson-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  gnuplot-nox
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+
+echo "setup: installing ${missing[*]}"
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+
+# Package scripts must not start system-wide database services: the tests start
+# throwaway instances of their own (scripts/test-servers.sh).
+policy=/usr/sbin/policy-rc.d
+made_policy=0
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | "${sudo_cmd[@]}" tee "$policy" >/dev/null
+  "${sudo_cmd[@]}" chmod +x "$policy"
+  made_policy=1
+fi
+cleanup() { [ "$made_policy" -eq 0 ] || "${sudo_cmd[@]}" rm -f "$policy"; }
+trap cleanup EXIT
+
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq || true
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "setup: done"

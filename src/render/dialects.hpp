@@ -1,0 +1,35 @@
+#pragma once
+// One renderer per dialect; render.cpp dispatches to them.
+
+#include <string>
+#include <vector>
+
+#include "render/sql_writer.hpp"
+#include "upsert/render.hpp"
+
+namespace upsert::detail {
+
+Sql render_sqlite(const Upsert& s, const RenderOptions& options);
+Sql render_postgresql(const Upsert& s, const RenderOptions& options);
+Sql render_mysql(const Upsert& s, const RenderOptions& options, Dialect dialect);
+Sql render_oracle(const Upsert& s, const RenderOptions& options);
+Sql render_sqlserver(const Upsert& s, const RenderOptions& options);
+
+std::vector<std::string> create_table_sqlite(const Table& table);
+std::vector<std::string> create_table_postgresql(const Table& table);
+std::vector<std::string> create_table_mysql(const Table& table, Dialect dialect);
+std::vector<std::string> create_table_oracle(const Table& table);
+std::vector<std::string> create_table_sqlserver(const Table& table);
+
+// " ON CONFLICT (k) [WHERE p] DO NOTHING | DO UPDATE SET ... [WHERE c]": SQLite and PostgreSQL.
+void write_on_conflict(SqlWriter& w, const Upsert& s);
+
+// " ON t.k = s.k AND ..." plus the WHEN MATCHED / WHEN NOT MATCHED clauses: Oracle and SQL Server.
+// `matched_condition_inline` puts the update condition in WHEN MATCHED AND c (SQL Server) instead
+// of UPDATE ... WHERE c (Oracle).
+void write_merge_clauses(SqlWriter& w, const Upsert& s, bool parenthesise_on, bool matched_condition_inline);
+
+// Refuses a conflict target that is a partial key (engines without partial unique indexes).
+void refuse_partial_target(const Upsert& s, Dialect dialect);
+
+}  // namespace upsert::detail

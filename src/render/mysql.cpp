@@ -1,0 +1,203 @@
+// MySQL 8.0.19+ and MariaDB 10.5+:
+//   INSERT INTO `t` (...) VALUES (?, ...) AS `new` ON DUPLICATE KEY UPDATE `c` = `c` + `new`.`c`   (MySQL)
+//   INSERT INTO `t` (...) VALUES (?, ...) ON DUPLICATE KEY UPDATE `c` = `c` + VALUE(`c`)            (MariaDB)
+//
+// Two differences from PostgreSQL are the renderer's business:
+// - assignments run left to right, each seeing the ones before it, so they are reordered until
+//   every assignment reads only columns not yet assigned (or refused when no order exists);
+// - the statement fires on any unique key, so a table with another key the row could hit is
+//   refused unless the caller opts in.
+// ON DUPLICATE KEY UPDATE has no WHERE: `c = IF(condition, new value, c)` keeps the old value.
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <set>
+
+#include "render/dialects.hpp"
+#include "statement/validate.hpp"
+
+namespace upsert::detail {
+
+const DialectRules& mysql_rules() {
+  static const DialectRules rules{.dialect = Dialect::mysql,
+                                  .quote_open = "`",
+                                  .quote_close = "`",
+                                  .placeholder = PlaceholderStyle::question,
+                                  .greatest = GreatestStyle::coalesced,
+                                  .integer_division = IntegerDivision::div_operator};
+  return rules;
+}
+
+const DialectRules& mariadb_rules() {
+  static const DialectRules rules = [] {
+    DialectRules r = mysql_rules();
+    r.dialect = Dialect::mariadb;
+    return r;
+  }();
+  return rules;
+}
+
+namespace {
+
+// An order of the assignments in which each one runs before any assignment that overwrites a
+// column it reads. Kahn's algorithm, taking the earliest assignment first to keep the caller's order.
+std::vector<std::size_t> old_row_order(const Upsert& s, Dialect dialect) {
+  const auto& assignments = s.assignments();
+  const std::size_t n = assignments.size();
+  std::set<std::string> condition_reads;
+  if (s.update_where()) existing_columns(*s.update_where(), condition_reads);
+  std::vector<std::set<std::string>> reads(n, condition_reads);
+  for (std::size_t i = 0; i < n; ++i) existing_columns(assignments[i].value, reads[i]);
+
+  // must_precede[i][j]: assignment i reads the column assignment j writes.
+  std::vector<std::vector<bool>> must_precede(n, std::vector<bool>(n, false));
+  std::vector<std::size_t> waiting_on(n, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t j = 0; j < n; ++j) {
+      if (i != j && reads[i].count(assignments[j].column) > 0) {
+        must_precede[i][j] = true;
+        ++waiting_on[j];
+      }
+    }
+  }
+  std::vector<std::size_t> order;
+  std::vector<bool> placed(n, false);
+  while (order.size() < n) {
+    std::size_t next = n;
+    for (std::size_t j = 0; j < n && next == n; ++j) {
+      if (!placed[j] && waiting_on[j] == 0) next = j;
+    }
+    if (next == n) {
+      std::vector<std::string> stuck;
+      for (std::size_t j = 0; j < n; ++j) {
+        if (!placed[j]) stuck.push_back(fmt::format("\"{}\"", assignments[j].column));
+      }
+      refuse(dialect, fmt::format(
+                          "the assignments to {} read each other's old values, but ON DUPLICATE KEY UPDATE "
+                          "applies assignments left to right (each sees the ones before it), so no order keeps "
+                          "PostgreSQL's old-row semantics; split the update into two statements",
+                          fmt::join(stuck, ", ")));
+    }
+    placed[next] = true;
+    order.push_back(next);
+    for (std::size_t j = 0; j < n; ++j) {
+      if (must_precede[next][j]) --waiting_on[j];
+    }
+  }
+  return order;
+}
+
+// MySQL and MariaDB fire on whichever unique key the row hits first. Another key can fire unless
+// it contains an identity column, which the insert never gives and so never collides.
+void refuse_other_keys(const Upsert& s, Dialect dialect, const RenderOptions& options) {
+  if (options.allow_any_unique_key) return;
+  const UniqueKey& target = s.conflict_key();
+  for (const auto& key : s.table().unique_keys()) {
+    if (&key == &target) continue;
+    bool generated = std::any_of(key.columns.begin(), key.columns.end(),
+                                 [&](const std::string& c) { return s.table().column_named(c).identity; });
+    if (generated) continue;
+    refuse(dialect, fmt::format("table \"{}\" has another unique key \"{}\" ({}) besides the conflict target "
+                                "({}); ON DUPLICATE KEY UPDATE fires on any unique key, so a row that collides "
+                                "on \"{}\" would update that row instead of failing. Set "
+                                "RenderOptions::allow_any_unique_key if that is what you want",
+                                s.table().name(), key.name, fmt::join(key.columns, ", "),
+                                fmt::join(target.columns, ", "), key.name));
+  }
+}
+
+}  // namespace
+
+Sql render_mysql(const Upsert& s, const RenderOptions& options, Dialect dialect) {
+  validate_upsert(s, /*null_keys_allowed=*/false);
+  refuse_partial_target(s, dialect);
+  refuse_other_keys(s, dialect, options);
+  const bool mariadb = dialect == Dialect::mariadb;
+  if (!mariadb && s.has_returning()) {
+    refuse(dialect, "MySQL has no RETURNING; read the row back in the same transaction (the connection reports "
+                    "inserted/updated for single-row statements from the affected-row count)");
+  }
+  if (mariadb && s.returns_inserted_flag()) {
+    refuse(dialect, "RETURNING cannot tell an inserted row from an updated one on MariaDB; ask the connection, "
+                    "which reads it from the affected-row count of single-row statements");
+  }
+
+  const Table& table = s.table();
+  // A table called "new" would make the row alias ambiguous.
+  const std::string alias = table.name() == "new" ? "new_row" : "new";
+  RowNames names;
+  if (mariadb) {
+    names.proposed_function = "VALUE";
+  } else {
+    names.proposed_prefix = fmt::format("`{}`.", alias);
+  }
+  SqlWriter w(rules_for(dialect), table, names);
+  w << "INSERT INTO ";
+  w.ident(table.name()) << " ";
+  write_insert_values(w, s);
+  if (!mariadb) w << " AS `" << alias << "`";
+  w << " ON DUPLICATE KEY UPDATE ";
+  if (s.action() == ConflictAction::do_nothing) {
+    // A no-op assignment, not INSERT IGNORE: IGNORE would also swallow conversion and constraint errors.
+    const std::string& k = s.conflict_key().columns.front();
+    w.ident(k) << " = ";
+    w.ident(k);
+  } else {
+    const auto& assignments = s.assignments();
+    bool first = true;
+    for (std::size_t i : old_row_order(s, dialect)) {
+      if (!first) w << ", ";
+      first = false;
+      w.ident(assignments[i].column) << " = ";
+      if (s.update_where()) {
+        w << "IF(";
+        w.predicate(*s.update_where(), true);
+        w << ", ";
+        w.value(assignments[i].value, true);
+        w << ", ";
+        w.ident(assignments[i].column) << ")";
+      } else {
+        w.value(assignments[i].value, true);
+      }
+    }
+  }
+  if (s.has_returning()) {
+    w << " RETURNING ";
+    w.ident_list(s.returning_columns());
+  }
+  return w.take();
+}
+
+namespace {
+
+std::string mysql_type(const Column& c, bool in_key) {
+  // Key columns need a bounded length to be indexed; 255 utf8mb4 characters fit InnoDB's 3072 bytes.
+  const int length = c.max_length.value_or(255);
+  switch (c.type) {
+    case Type::int64: return "BIGINT";
+    case Type::float64: return "DOUBLE";
+    case Type::text: return in_key || c.max_length ? fmt::format("VARCHAR({})", length) : "LONGTEXT";
+    case Type::boolean: return "BOOLEAN";
+    case Type::date: return "DATE";
+    case Type::timestamp: return "DATETIME(6)";
+    case Type::bytes: return in_key || c.max_length ? fmt::format("VARBINARY({})", length) : "LONGBLOB";
+  }
+  return "LONGTEXT";
+}
+
+}  // namespace
+
+std::vector<std::string> create_table_mysql(const Table& table, Dialect dialect) {
+  // Binary, no-pad collations compare text as PostgreSQL does: 'a' and 'A', or 'a' and 'a ', are
+  // different keys. The default collations would merge them.
+  DdlRules ddl{.type_sql = mysql_type,
+               .identity_suffix = " NOT NULL AUTO_INCREMENT",
+               .table_suffix = dialect == Dialect::mariadb
+                                   ? " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin"
+                                   : " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_bin"};
+  return create_table_statements(table, rules_for(dialect), ddl, "CREATE TABLE IF NOT EXISTS ");
+}
+
+}  // namespace upsert::detail

@@ -1,0 +1,431 @@
+#include "render/sql_writer.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "statement/validate.hpp"
+#include "upsert/error.hpp"
+
+namespace upsert::detail {
+
+namespace {
+
+std::string_view binary_operator(ExprKind kind) {
+  switch (kind) {
+    case ExprKind::add: return " + ";
+    case ExprKind::subtract: return " - ";
+    case ExprKind::multiply: return " * ";
+    case ExprKind::divide: return " / ";
+    case ExprKind::equal: return " = ";
+    case ExprKind::not_equal: return " <> ";
+    case ExprKind::less: return " < ";
+    case ExprKind::less_equal: return " <= ";
+    case ExprKind::greater: return " > ";
+    case ExprKind::greater_equal: return " >= ";
+    case ExprKind::and_: return " AND ";
+    case ExprKind::or_: return " OR ";
+    default: return " ? ";
+  }
+}
+
+bool is_constant_nonzero(const Expr& e) {
+  if (e.kind() != ExprKind::value) return false;
+  const Value& v = e.node().value;
+  if (auto i = v.get_if<std::int64_t>()) return *i != 0;
+  if (auto d = v.get_if<double>()) return *d != 0.0;
+  return false;
+}
+
+}  // namespace
+
+void refuse(Dialect dialect, std::string_view what_and_fix) {
+  throw Error(ErrorCategory::unsupported, fmt::format("{}: {}", dialect_name(dialect), what_and_fix));
+}
+
+const DialectRules& rules_for(Dialect dialect) {
+  switch (dialect) {
+    case Dialect::sqlite: return sqlite_rules();
+    case Dialect::postgresql: return postgresql_rules();
+    case Dialect::mysql: return mysql_rules();
+    case Dialect::mariadb: return mariadb_rules();
+    case Dialect::oracle: return oracle_rules();
+    case Dialect::sqlserver: return sqlserver_rules();
+  }
+  throw Error(ErrorCategory::internal, "unknown dialect");
+}
+
+SqlWriter::SqlWriter(const DialectRules& rules, const Table& table, RowNames names)
+    : rules_(rules), table_(table), names_(std::move(names)) {
+  text_.reserve(256);
+}
+
+SqlWriter& SqlWriter::operator<<(std::string_view text) {
+  text_ += text;
+  return *this;
+}
+
+SqlWriter& SqlWriter::ident(std::string_view name) {
+  text_ += rules_.quote_open;
+  if (rules_.upper_case_identifiers) {
+    for (char c : name) text_ += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  } else {
+    text_ += name;
+  }
+  text_ += rules_.quote_close;
+  return *this;
+}
+
+SqlWriter& SqlWriter::ident_list(const std::vector<std::string>& names) {
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) text_ += ", ";
+    ident(names[i]);
+  }
+  return *this;
+}
+
+SqlWriter& SqlWriter::param(const Value& value) {
+  if (literals_) {
+    literal(value);
+    return *this;
+  }
+  if (rules_.empty_text_is_null) {
+    if (auto s = value.get_if<std::string>(); s != nullptr && s->empty()) {
+      refuse(rules_.dialect, "an empty string would be stored as NULL (Oracle treats '' as NULL); store NULL "
+                             "explicitly or a non-empty value");
+    }
+  }
+  if (rules_.numeric_booleans && value.get_if<bool>() != nullptr) {
+    params_.emplace_back(std::int64_t{value.as<bool>() ? 1 : 0});
+  } else {
+    params_.push_back(value);
+  }
+  const std::size_t n = params_.size();
+  switch (rules_.placeholder) {
+    case PlaceholderStyle::question_numbered: fmt::format_to(std::back_inserter(text_), "?{}", n); break;
+    case PlaceholderStyle::dollar: fmt::format_to(std::back_inserter(text_), "${}", n); break;
+    case PlaceholderStyle::question: text_ += '?'; break;
+    case PlaceholderStyle::colon: fmt::format_to(std::back_inserter(text_), ":{}", n); break;
+    case PlaceholderStyle::at_p: fmt::format_to(std::back_inserter(text_), "@p{}", n); break;
+  }
+  return *this;
+}
+
+void SqlWriter::literal(const Value& v) {
+  if (v.is_null()) {
+    text_ += "NULL";
+  } else if (auto i = v.get_if<std::int64_t>()) {
+    text_ += std::to_string(*i);
+  } else if (auto d = v.get_if<double>()) {
+    text_ += fmt::format("{}", *d);
+    if (text_.find_last_of(".eE") == std::string::npos) text_ += ".0";
+  } else if (auto b = v.get_if<bool>()) {
+    if (rules_.numeric_booleans || rules_.dialect == Dialect::sqlite) {
+      text_ += *b ? "1" : "0";
+    } else {
+      text_ += *b ? "TRUE" : "FALSE";
+    }
+  } else {
+    // Text, dates and timestamps: only schema-defined values reach here. Refuse anything that
+    // would need escaping rather than trust an escaping rule that differs between engines.
+    std::string s = v.get_if<std::string>() ? v.as<std::string>()
+                    : v.get_if<Date>()      ? v.as<Date>().to_string()
+                    : v.get_if<Timestamp>() ? v.as<Timestamp>().to_string()
+                                            : std::string("\x01");
+    bool plain = std::all_of(s.begin(), s.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == ' ' || c == '-' || c == ':' || c == '.' || c == '_';
+    });
+    if (!plain || s.empty()) {
+      throw Error(ErrorCategory::unsupported,
+                  fmt::format("the schema literal {} cannot be written into DDL or an index predicate: only "
+                              "letters, digits, spaces and -:._ are allowed there (values in statements are "
+                              "always bound parameters)",
+                              v.to_string()));
+    }
+    if (v.get_if<Date>() && rules_.dialect == Dialect::oracle) {
+      text_ += "DATE '" + s + "'";
+    } else if (v.get_if<Timestamp>() && rules_.dialect == Dialect::oracle) {
+      text_ += "TIMESTAMP '" + s + "'";
+    } else {
+      text_ += "'" + s + "'";
+    }
+  }
+}
+
+SqlWriter& SqlWriter::existing(std::string_view column) {
+  text_ += names_.existing_prefix;
+  return ident(column);
+}
+
+SqlWriter& SqlWriter::proposed(std::string_view column) {
+  if (!names_.proposed_function.empty()) {
+    text_ += names_.proposed_function;
+    text_ += '(';
+    ident(column);
+    text_ += ')';
+    return *this;
+  }
+  text_ += names_.proposed_prefix;
+  return ident(column);
+}
+
+void SqlWriter::operands(std::string_view op, const Expr& e, bool as_predicate, bool top) {
+  if (!top) text_ += '(';
+  for (std::size_t i = 0; i < e.args().size(); ++i) {
+    if (i > 0) text_ += op;
+    if (as_predicate) {
+      predicate(e.args()[i]);
+    } else {
+      value(e.args()[i]);
+    }
+  }
+  if (!top) text_ += ')';
+}
+
+void SqlWriter::greatest_least(const Expr& e) {
+  const bool greatest = e.kind() == ExprKind::greatest;
+  const auto& args = e.args();
+  if (args.size() == 1) {
+    value(args[0], true);
+    return;
+  }
+  switch (rules_.greatest) {
+    case GreatestStyle::native: text_ += greatest ? "GREATEST" : "LEAST"; break;
+    case GreatestStyle::coalesced: text_ += greatest ? "GREATEST" : "LEAST"; break;
+    case GreatestStyle::coalesced_minmax: text_ += greatest ? "max" : "min"; break;
+  }
+  text_ += '(';
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (i > 0) text_ += ", ";
+    if (rules_.greatest == GreatestStyle::native) {
+      value(args[i], true);
+      continue;
+    }
+    // COALESCE(arg_i, the others...) replaces a NULL argument by another argument, which cannot
+    // change the maximum; all-NULL still gives NULL. This is PostgreSQL's rule on every engine.
+    text_ += "COALESCE(";
+    value(args[i], true);
+    for (std::size_t j = 0; j < args.size(); ++j) {
+      if (j == i) continue;
+      text_ += ", ";
+      value(args[j], true);
+    }
+    text_ += ')';
+  }
+  text_ += ')';
+}
+
+SqlWriter& SqlWriter::value(const Expr& e, bool top) {
+  const ExprNode& n = e.node();
+  if (rules_.numeric_booleans && is_predicate(e)) {
+    // Engines without boolean values turn a condition into 1 / 0 / NULL.
+    text_ += "CASE WHEN ";
+    predicate(e, true);
+    text_ += " THEN 1 WHEN NOT (";
+    predicate(e, true);
+    text_ += ") THEN 0 END";
+    return *this;
+  }
+  switch (n.kind) {
+    case ExprKind::existing: existing(n.column); break;
+    case ExprKind::proposed: proposed(n.column); break;
+    case ExprKind::value: param(n.value); break;
+    case ExprKind::null: text_ += "NULL"; break;
+    case ExprKind::add:
+    case ExprKind::subtract:
+    case ExprKind::multiply: operands(binary_operator(n.kind), e, false, top); break;
+    case ExprKind::divide: {
+      if (rules_.divisor_must_be_constant && !is_constant_nonzero(n.args[1])) {
+        refuse(rules_.dialect,
+               "division by an expression: SQLite returns NULL on division by zero where PostgreSQL raises an "
+               "error; divide by a non-zero constant value");
+      }
+      // The statement was validated already, so every column may be read here.
+      std::vector<std::string> all_columns;
+      for (const auto& c : table_.columns()) all_columns.push_back(c.name);
+      const ExprScope scope{table_, &all_columns, "a division"};
+      const bool integral = expression_type(e, scope) == Type::int64;
+      if (integral && rules_.integer_division == IntegerDivision::div_operator) {
+        operands(" DIV ", e, false, top);
+      } else if (integral && rules_.integer_division == IntegerDivision::trunc) {
+        text_ += "TRUNC";
+        operands(" / ", e, false, false);
+      } else {
+        operands(" / ", e, false, top);
+      }
+      break;
+    }
+    case ExprKind::negate:
+      text_ += "(-";
+      value(n.args[0]);
+      text_ += ')';
+      break;
+    case ExprKind::equal:
+    case ExprKind::not_equal:
+    case ExprKind::less:
+    case ExprKind::less_equal:
+    case ExprKind::greater:
+    case ExprKind::greater_equal: operands(binary_operator(n.kind), e, false, top); break;
+    case ExprKind::and_:
+    case ExprKind::or_: operands(binary_operator(n.kind), e, true, top); break;
+    case ExprKind::not_:
+      text_ += "(NOT ";
+      predicate(n.args[0]);
+      text_ += ')';
+      break;
+    case ExprKind::is_null:
+    case ExprKind::is_not_null:
+      if (!top) text_ += '(';
+      value(n.args[0]);
+      text_ += n.kind == ExprKind::is_null ? " IS NULL" : " IS NOT NULL";
+      if (!top) text_ += ')';
+      break;
+    case ExprKind::coalesce:
+      text_ += "COALESCE(";
+      for (std::size_t i = 0; i < n.args.size(); ++i) {
+        if (i > 0) text_ += ", ";
+        value(n.args[i], true);
+      }
+      text_ += ')';
+      break;
+    case ExprKind::greatest:
+    case ExprKind::least: greatest_least(e); break;
+    case ExprKind::case_when: {
+      text_ += "CASE";
+      std::size_t pairs = (n.args.size() - (n.has_else ? 1 : 0)) / 2;
+      for (std::size_t i = 0; i < pairs; ++i) {
+        text_ += " WHEN ";
+        predicate(n.args[2 * i], true);
+        text_ += " THEN ";
+        value(n.args[2 * i + 1], true);
+      }
+      if (n.has_else) {
+        text_ += " ELSE ";
+        value(n.args.back(), true);
+      }
+      text_ += " END";
+      break;
+    }
+  }
+  return *this;
+}
+
+SqlWriter& SqlWriter::predicate(const Expr& e, bool top) {
+  if (rules_.numeric_booleans && !is_predicate(e)) {
+    // A boolean value (a column, a bound flag, CASE) becomes a condition by comparing with 1.
+    text_ += '(';
+    value(e, false);
+    text_ += " = 1)";
+    return *this;
+  }
+  if (rules_.numeric_booleans && is_predicate(e)) {
+    // value() would wrap a predicate in CASE; write the predicate itself.
+    const ExprNode& n = e.node();
+    switch (n.kind) {
+      case ExprKind::and_:
+      case ExprKind::or_: operands(binary_operator(n.kind), e, true, top); return *this;
+      case ExprKind::not_:
+        text_ += "(NOT ";
+        predicate(n.args[0]);
+        text_ += ')';
+        return *this;
+      case ExprKind::is_null:
+      case ExprKind::is_not_null:
+        if (!top) text_ += '(';
+        value(n.args[0]);
+        text_ += n.kind == ExprKind::is_null ? " IS NULL" : " IS NOT NULL";
+        if (!top) text_ += ')';
+        return *this;
+      default: operands(binary_operator(n.kind), e, false, top); return *this;
+    }
+  }
+  return value(e, top);
+}
+
+void write_insert_values(SqlWriter& w, const Upsert& s) {
+  w << "(";
+  w.ident_list(s.insert_columns());
+  w << ") VALUES ";
+  const auto& rows = s.row_values();
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    w << (r == 0 ? "(" : ", (");
+    for (std::size_t i = 0; i < rows[r].size(); ++i) {
+      if (i > 0) w << ", ";
+      w.param(rows[r][i]);
+    }
+    w << ")";
+  }
+}
+
+std::vector<std::string> create_table_statements(const Table& table, const DialectRules& rules, const DdlRules& ddl,
+                                                 std::string_view create_prefix) {
+  std::vector<std::string> out;
+  SqlWriter w(rules, table);
+  w.use_literals(true);
+  w << create_prefix;
+  w.ident(table.name());
+  w << " (";
+  auto in_any_key = [&](const std::string& column) {
+    for (const auto& k : table.unique_keys()) {
+      if (std::find(k.columns.begin(), k.columns.end(), column) != k.columns.end()) return true;
+    }
+    return false;
+  };
+  bool first = true;
+  for (const auto& c : table.columns()) {
+    if (!first) w << ", ";
+    first = false;
+    w.ident(c.name);
+    w << " " << ddl.type_sql(c, in_any_key(c.name));
+    if (c.identity) {
+      w << ddl.identity_suffix;
+      continue;
+    }
+    if (c.default_value) {
+      w << " DEFAULT ";
+      w.param(*c.default_value);
+    }
+    if (!c.nullable) w << " NOT NULL";
+  }
+  std::vector<const UniqueKey*> partial;
+  for (const auto& k : table.unique_keys()) {
+    if (k.where) {
+      if (!ddl.partial_keys) {
+        refuse(rules.dialect, fmt::format("partial unique key \"{}\" (a unique key with WHERE) exists only on "
+                                          "PostgreSQL and SQLite; declare a full unique key",
+                                          k.name));
+      }
+      partial.push_back(&k);
+      continue;
+    }
+    if (k.nulls_not_distinct && !ddl.nulls_not_distinct) {
+      refuse(rules.dialect, fmt::format("unique key \"{}\" is NULLS NOT DISTINCT, which only PostgreSQL 15+ "
+                                        "supports; make its columns NOT NULL instead",
+                                        k.name));
+    }
+    w << ", CONSTRAINT ";
+    w.ident(k.name);
+    w << (k.primary ? " PRIMARY KEY (" : k.nulls_not_distinct ? " UNIQUE NULLS NOT DISTINCT (" : " UNIQUE (");
+    w.ident_list(k.columns);
+    w << ")";
+  }
+  w << ")" << ddl.table_suffix;
+  out.push_back(w.take_text());
+  for (const UniqueKey* k : partial) {
+    SqlWriter iw(rules, table);
+    iw.use_literals(true);
+    iw << "CREATE UNIQUE INDEX IF NOT EXISTS ";
+    iw.ident(k->name);
+    iw << " ON ";
+    iw.ident(table.name());
+    iw << " (";
+    iw.ident_list(k->columns);
+    iw << ") WHERE ";
+    iw.predicate(*k->where, true);
+    out.push_back(iw.take_text());
+  }
+  return out;
+}
+
+}  // namespace upsert::detail

@@ -1,0 +1,163 @@
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <functional>
+
+#include "upsert/error.hpp"
+#include "upsert/schema.hpp"
+
+namespace upsert {
+
+namespace {
+
+// 63 is PostgreSQL's limit (NAMEDATALEN - 1) and the smallest among our engines that matter;
+// MySQL allows 64, Oracle 12.2+ and SQL Server 128.
+constexpr std::size_t max_identifier_length = 63;
+
+Error invalid(std::string message) { return Error(ErrorCategory::invalid_argument, std::move(message)); }
+
+bool same_column_set(std::vector<std::string> a, std::vector<std::string> b) {
+  std::sort(a.begin(), a.end());
+  std::sort(b.begin(), b.end());
+  return a == b;
+}
+
+}  // namespace
+
+void validate_identifier(std::string_view name, std::string_view what) {
+  if (name.empty()) {
+    throw invalid(fmt::format("empty {} name: give a name of letters, digits and '_'", what));
+  }
+  if (name.size() > max_identifier_length) {
+    throw invalid(fmt::format("{} name \"{}\" is {} characters long: the portable limit is {} (PostgreSQL)",
+                              what, name, name.size(), max_identifier_length));
+  }
+  auto is_letter = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; };
+  auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
+  if (!is_letter(name[0])) {
+    throw invalid(fmt::format("{} name \"{}\" must start with a letter or '_'", what, name));
+  }
+  for (char c : name) {
+    if (!is_letter(c) && !is_digit(c)) {
+      throw invalid(fmt::format(
+          "{} name \"{}\" contains '{}': only ASCII letters, digits and '_' are accepted, so that the "
+          "name quotes the same way on every engine",
+          what, name, c));
+    }
+  }
+}
+
+Table::Table(std::string name) : name_(std::move(name)) { validate_identifier(name_, "table"); }
+
+Table& Table::add_column(Column column) {
+  validate_identifier(column.name, "column");
+  if (find_column(column.name) != nullptr) {
+    throw invalid(fmt::format("table \"{}\" already has a column \"{}\"", name_, column.name));
+  }
+  if (column.default_value && !column.default_value->is_null() && column.default_value->type() != column.type &&
+      !(column.type == Type::float64 && column.default_value->type() == Type::int64)) {
+    throw invalid(fmt::format("default {} of column \"{}\" is not of its type {}",
+                              column.default_value->to_string(), column.name, type_name(column.type)));
+  }
+  if (column.identity && column.type != Type::int64) {
+    throw invalid(fmt::format("identity column \"{}\" must be int64", column.name));
+  }
+  columns_.push_back(std::move(column));
+  return *this;
+}
+
+const Column* Table::find_column(std::string_view name) const {
+  auto it = std::find_if(columns_.begin(), columns_.end(), [&](const Column& c) { return c.name == name; });
+  return it == columns_.end() ? nullptr : &*it;
+}
+
+const Column& Table::column_named(std::string_view name) const {
+  if (const Column* c = find_column(name)) return *c;
+  std::vector<std::string> names;
+  for (const auto& c : columns_) names.push_back(c.name);
+  throw invalid(fmt::format("table \"{}\" has no column \"{}\" (its columns: {})", name_, name,
+                            fmt::join(names, ", ")));
+}
+
+Table& Table::primary_key(std::vector<std::string> columns) {
+  if (!keys_.empty() && keys_.front().primary) {
+    throw invalid(fmt::format("table \"{}\" already has a primary key", name_));
+  }
+  UniqueKey key{name_ + "_pkey", std::move(columns), true};
+  return add_key(std::move(key));
+}
+
+Table& Table::unique_key(std::vector<std::string> columns, std::string name) {
+  return add_key(UniqueKey{std::move(name), std::move(columns)});
+}
+
+Table& Table::partial_unique_key(std::vector<std::string> columns, Expr where, std::string name) {
+  UniqueKey key{std::move(name), std::move(columns)};
+  key.where = std::move(where);
+  return add_key(std::move(key));
+}
+
+Table& Table::unique_key_nulls_not_distinct(std::vector<std::string> columns, std::string name) {
+  UniqueKey key{std::move(name), std::move(columns)};
+  key.nulls_not_distinct = true;
+  return add_key(std::move(key));
+}
+
+Table& Table::add_key(UniqueKey key) {
+  if (key.columns.empty()) throw invalid(fmt::format("a unique key of table \"{}\" needs columns", name_));
+  for (std::size_t i = 0; i < key.columns.size(); ++i) {
+    const Column& c = column_named(key.columns[i]);
+    if (std::count(key.columns.begin(), key.columns.end(), key.columns[i]) > 1) {
+      throw invalid(fmt::format("unique key of table \"{}\" names column \"{}\" twice", name_, c.name));
+    }
+  }
+  if (key.name.empty()) {
+    key.name = fmt::format("{}_{}_key", name_, fmt::join(key.columns, "_"));
+    if (key.name.size() > max_identifier_length) {
+      // Long generated names are cut and made unique with a hash, as PostgreSQL does.
+      auto hash = std::hash<std::string>{}(key.name) & 0xffffffu;
+      key.name = fmt::format("{}_{:06x}", key.name.substr(0, max_identifier_length - 7), hash);
+    }
+  }
+  validate_identifier(key.name, "key");
+  if (find_key_named(key.name) != nullptr) {
+    throw invalid(fmt::format("table \"{}\" already has a key named \"{}\"", name_, key.name));
+  }
+  if (key.where == std::nullopt && find_key(key.columns) != nullptr) {
+    throw invalid(fmt::format("table \"{}\" already has a unique key on ({})", name_, fmt::join(key.columns, ", ")));
+  }
+  // Key columns are NOT NULL unless NULLs are declared to conflict: a NULL key never conflicts.
+  if (!key.nulls_not_distinct) {
+    for (const auto& name : key.columns) {
+      for (auto& c : columns_) {
+        if (c.name == name) c.nullable = false;
+      }
+    }
+  }
+  if (key.primary) {
+    keys_.insert(keys_.begin(), std::move(key));
+  } else {
+    keys_.push_back(std::move(key));
+  }
+  return *this;
+}
+
+const UniqueKey* Table::find_key(const std::vector<std::string>& columns) const {
+  for (const auto& key : keys_) {
+    if (!key.where && same_column_set(key.columns, columns)) return &key;
+  }
+  for (const auto& key : keys_) {
+    if (same_column_set(key.columns, columns)) return &key;
+  }
+  return nullptr;
+}
+
+const UniqueKey* Table::find_key_named(std::string_view name) const {
+  for (const auto& key : keys_) {
+    if (key.name == name) return &key;
+  }
+  return nullptr;
+}
+
+}  // namespace upsert

@@ -1,0 +1,285 @@
+#include "statement/validate.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <numeric>
+
+#include "upsert/error.hpp"
+
+namespace upsert::detail {
+
+namespace {
+
+Error invalid(std::string message) { return Error(ErrorCategory::invalid_argument, std::move(message)); }
+
+bool is_numeric(Type t) { return t == Type::int64 || t == Type::float64; }
+
+// Two types can meet in one comparison, COALESCE or CASE.
+bool compatible(Type a, Type b) { return a == b || (is_numeric(a) && is_numeric(b)); }
+
+// The common type of two compatible operands: float64 wins over int64.
+std::optional<Type> unify(std::optional<Type> a, std::optional<Type> b) {
+  if (!a) return b;
+  if (!b) return a;
+  if (*a == Type::float64 || *b == Type::float64) return Type::float64;
+  return a;
+}
+
+std::string_view op_name(ExprKind kind) {
+  switch (kind) {
+    case ExprKind::add: return "+";
+    case ExprKind::subtract: return "-";
+    case ExprKind::multiply: return "*";
+    case ExprKind::divide: return "/";
+    case ExprKind::negate: return "unary -";
+    case ExprKind::equal: return "=";
+    case ExprKind::not_equal: return "<>";
+    case ExprKind::less: return "<";
+    case ExprKind::less_equal: return "<=";
+    case ExprKind::greater: return ">";
+    case ExprKind::greater_equal: return ">=";
+    case ExprKind::and_: return "AND";
+    case ExprKind::or_: return "OR";
+    case ExprKind::not_: return "NOT";
+    case ExprKind::coalesce: return "COALESCE";
+    case ExprKind::greatest: return "GREATEST";
+    case ExprKind::least: return "LEAST";
+    case ExprKind::case_when: return "CASE";
+    default: return "expression";
+  }
+}
+
+std::string type_label(std::optional<Type> t) { return t ? std::string(type_name(*t)) : "NULL"; }
+
+}  // namespace
+
+bool is_predicate(const Expr& e) {
+  switch (e.kind()) {
+    case ExprKind::equal:
+    case ExprKind::not_equal:
+    case ExprKind::less:
+    case ExprKind::less_equal:
+    case ExprKind::greater:
+    case ExprKind::greater_equal:
+    case ExprKind::and_:
+    case ExprKind::or_:
+    case ExprKind::not_:
+    case ExprKind::is_null:
+    case ExprKind::is_not_null: return true;
+    default: return false;
+  }
+}
+
+void existing_columns(const Expr& e, std::set<std::string>& out) {
+  if (e.kind() == ExprKind::existing) out.insert(e.node().column);
+  for (const auto& a : e.args()) existing_columns(a, out);
+}
+
+std::optional<Type> expression_type(const Expr& e, const ExprScope& scope) {
+  auto type_of = [&](const Expr& x) { return expression_type(x, scope); };
+  const ExprNode& n = e.node();
+  switch (n.kind) {
+    case ExprKind::existing: return scope.table.column_named(n.column).type;
+    case ExprKind::proposed: {
+      const Column& c = scope.table.column_named(n.column);
+      if (scope.insert_columns == nullptr) {
+        throw invalid(fmt::format("proposed(\"{}\") cannot appear in {}: there is no proposed row there",
+                                  n.column, scope.where));
+      }
+      if (std::find(scope.insert_columns->begin(), scope.insert_columns->end(), n.column) ==
+          scope.insert_columns->end()) {
+        throw invalid(fmt::format(
+            "proposed(\"{}\") in {} reads a column the statement does not insert: add \"{}\" to the insert "
+            "columns",
+            n.column, scope.where, n.column));
+      }
+      return c.type;
+    }
+    case ExprKind::value: return n.value.type();
+    case ExprKind::null: return std::nullopt;
+    case ExprKind::add:
+    case ExprKind::subtract:
+    case ExprKind::multiply:
+    case ExprKind::divide:
+    case ExprKind::negate: {
+      std::optional<Type> result;
+      for (const auto& a : n.args) {
+        auto t = type_of(a);
+        if (t && !is_numeric(*t)) {
+          throw invalid(fmt::format("operator {} in {} needs numbers, got {}", op_name(n.kind), scope.where,
+                                    type_label(t)));
+        }
+        result = unify(result, t);
+      }
+      return result ? result : std::optional<Type>(Type::int64);
+    }
+    case ExprKind::equal:
+    case ExprKind::not_equal:
+    case ExprKind::less:
+    case ExprKind::less_equal:
+    case ExprKind::greater:
+    case ExprKind::greater_equal: {
+      auto a = type_of(n.args[0]);
+      auto b = type_of(n.args[1]);
+      if (a && b && !compatible(*a, *b)) {
+        throw invalid(fmt::format("cannot compare {} with {} ({}) in {}", type_label(a), type_label(b),
+                                  op_name(n.kind), scope.where));
+      }
+      if ((a == Type::bytes || b == Type::bytes) && n.kind != ExprKind::equal && n.kind != ExprKind::not_equal) {
+        throw invalid(fmt::format("bytes can only be compared for equality ({} in {})", op_name(n.kind),
+                                  scope.where));
+      }
+      return Type::boolean;
+    }
+    case ExprKind::and_:
+    case ExprKind::or_:
+    case ExprKind::not_:
+      for (const auto& a : n.args) {
+        auto t = type_of(a);
+        if (t && *t != Type::boolean) {
+          throw invalid(fmt::format("{} in {} needs booleans, got {}", op_name(n.kind), scope.where, type_label(t)));
+        }
+      }
+      return Type::boolean;
+    case ExprKind::is_null:
+    case ExprKind::is_not_null: type_of(n.args[0]); return Type::boolean;
+    case ExprKind::coalesce:
+    case ExprKind::greatest:
+    case ExprKind::least: {
+      if (n.args.empty()) throw invalid(fmt::format("{} in {} needs arguments", op_name(n.kind), scope.where));
+      std::optional<Type> result;
+      for (const auto& a : n.args) {
+        auto t = type_of(a);
+        if (t && result && !compatible(*t, *result)) {
+          throw invalid(fmt::format("{} in {} mixes {} and {}", op_name(n.kind), scope.where, type_label(result),
+                                    type_label(t)));
+        }
+        if (t && n.kind != ExprKind::coalesce && (*t == Type::boolean || *t == Type::bytes)) {
+          throw invalid(fmt::format("{} in {} cannot order {} values", op_name(n.kind), scope.where, type_label(t)));
+        }
+        result = unify(result, t);
+      }
+      return result;
+    }
+    case ExprKind::case_when: {
+      std::size_t pairs = (n.args.size() - (n.has_else ? 1 : 0)) / 2;
+      std::optional<Type> result;
+      auto add_result = [&](const Expr& r) {
+        auto t = type_of(r);
+        if (t && result && !compatible(*t, *result)) {
+          throw invalid(fmt::format("CASE in {} mixes result types {} and {}", scope.where, type_label(result),
+                                    type_label(t)));
+        }
+        result = unify(result, t);
+      };
+      for (std::size_t i = 0; i < pairs; ++i) {
+        auto c = type_of(n.args[2 * i]);
+        if (c && *c != Type::boolean) {
+          throw invalid(fmt::format("CASE WHEN in {} needs a boolean condition, got {}", scope.where, type_label(c)));
+        }
+        add_result(n.args[2 * i + 1]);
+      }
+      if (n.has_else) add_result(n.args.back());
+      return result;
+    }
+  }
+  throw Error(ErrorCategory::internal, "unknown expression kind");
+}
+
+void validate_upsert(const Upsert& s, bool null_keys_allowed) {
+  const Table& table = s.table();
+  if (s.action() == ConflictAction::unset) {
+    throw invalid("the upsert has no conflict action: call do_update(...) or do_nothing()");
+  }
+  if (s.row_values().empty()) throw invalid("the upsert has no rows: add at least one with row(...)");
+
+  const UniqueKey& key = s.conflict_key();
+  const std::vector<std::size_t> key_pos = s.key_positions();
+  const auto& columns = s.insert_columns();
+
+  for (const auto& c : table.columns()) {
+    if (!c.nullable && !c.default_value && !c.identity &&
+        std::find(columns.begin(), columns.end(), c.name) == columns.end()) {
+      throw invalid(fmt::format("column \"{}\" is NOT NULL and has no default: add it to the insert columns",
+                                c.name));
+    }
+  }
+
+  std::vector<const Column*> insert_cols;
+  for (const auto& name : columns) insert_cols.push_back(&table.column_named(name));
+
+  const bool key_nulls_conflict = key.nulls_not_distinct && null_keys_allowed;
+  const auto& rows = s.row_values();
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+      const Value& v = rows[r][i];
+      const Column& c = *insert_cols[i];
+      bool in_key = std::find(key_pos.begin(), key_pos.end(), i) != key_pos.end();
+      if (v.is_null()) {
+        if (in_key && !key_nulls_conflict) {
+          throw invalid(fmt::format(
+              "NULL in key column \"{}\" (row {}): unique indexes treat NULLs as distinct, so this row would "
+              "never conflict and would insert a duplicate; give the key a value",
+              c.name, r + 1));
+        }
+        if (!c.nullable && !in_key) {
+          throw invalid(fmt::format("NULL in NOT NULL column \"{}\" (row {}): give it a value", c.name, r + 1));
+        }
+        continue;
+      }
+      if (v.type() != c.type && !(c.type == Type::float64 && v.type() == Type::int64)) {
+        throw invalid(fmt::format("row {}: column \"{}\" is {} but the value {} is {}", r + 1, c.name,
+                                  type_name(c.type), v.to_string(), type_name(v.type())));
+      }
+    }
+  }
+
+  // Duplicate keys: PostgreSQL refuses them ("cannot affect row a second time") and MERGE engines
+  // fail; the batch stage merges them first, so a statement must not carry them.
+  if (rows.size() > 1) {
+    std::vector<std::size_t> order(rows.size());
+    std::iota(order.begin(), order.end(), 0);
+    auto key_less = [&](std::size_t a, std::size_t b) {
+      for (auto p : key_pos) {
+        auto c = rows[a][p] <=> rows[b][p];
+        if (c != 0) return c < 0;
+      }
+      return false;
+    };
+    std::sort(order.begin(), order.end(), key_less);
+    for (std::size_t i = 1; i < order.size(); ++i) {
+      if (!key_less(order[i - 1], order[i])) {
+        std::vector<std::string> parts;
+        for (auto p : key_pos) parts.push_back(rows[order[i]][p].to_string());
+        throw invalid(fmt::format(
+            "rows {} and {} have the same key ({}): one statement cannot update a row twice; use "
+            "upsert::Batch, which merges rows with equal keys",
+            std::min(order[i - 1], order[i]) + 1, std::max(order[i - 1], order[i]) + 1, fmt::join(parts, ", ")));
+      }
+    }
+  }
+
+  for (const auto& a : s.assignments()) {
+    const Column& target = table.column_named(a.column);
+    if (target.identity) {
+      throw invalid(fmt::format("column \"{}\" is generated by the engine (identity): do not assign it", a.column));
+    }
+    std::string where = fmt::format("the assignment to \"{}\"", a.column);
+    auto t = expression_type(a.value, ExprScope{table, &columns, where});
+    if (!t) {
+      if (!target.nullable) throw invalid(fmt::format("{} sets NULL in a NOT NULL column", where));
+    } else if (*t != target.type && !(target.type == Type::float64 && *t == Type::int64)) {
+      throw invalid(fmt::format("{} has type {} but the column is {}", where, type_name(*t), type_name(target.type)));
+    }
+  }
+  if (s.update_where()) {
+    auto t = expression_type(*s.update_where(), ExprScope{table, &columns, "the DO UPDATE WHERE condition"});
+    if (t && *t != Type::boolean) {
+      throw invalid(fmt::format("the DO UPDATE WHERE condition must be a boolean, got {}", type_name(*t)));
+    }
+  }
+}
+
+}  // namespace upsert::detail

@@ -1,0 +1,37 @@
+#pragma once
+// Dialect-independent checks of an upsert, run by every renderer before it writes SQL.
+
+#include <optional>
+#include <set>
+#include <string>
+
+#include "upsert/expr.hpp"
+#include "upsert/schema.hpp"
+#include "upsert/statement.hpp"
+
+namespace upsert::detail {
+
+// Where an expression appears, for messages ("assignment to \"x\"", "WHERE").
+struct ExprScope {
+  const Table& table;
+  const std::vector<std::string>* insert_columns;  // null: proposed() is not allowed here
+  std::string_view where;                          // for messages
+};
+
+// The type of an expression (nullopt for an untyped NULL); throws Error(invalid_argument) on a
+// type error or an unknown column.
+std::optional<Type> expression_type(const Expr& e, const ExprScope& scope);
+
+// The columns of the existing row that an expression reads.
+void existing_columns(const Expr& e, std::set<std::string>& out);
+
+// True when an expression yields a boolean through a predicate (comparison, AND, IS NULL...).
+bool is_predicate(const Expr& e);
+
+// Checks everything about an upsert that does not depend on the dialect: an action was chosen,
+// the conflict target is a unique key given by every row, values match column types, no NULL
+// or duplicate keys, expressions type-check. `null_keys_allowed` is true only where the engine
+// can make NULL keys conflict (PostgreSQL with NULLS NOT DISTINCT).
+void validate_upsert(const Upsert& statement, bool null_keys_allowed);
+
+}  // namespace upsert::detail

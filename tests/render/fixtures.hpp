@@ -1,0 +1,50 @@
+#pragma once
+// Tables and statements shared by the render tests.
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <string>
+
+#include "upsert/upsert.hpp"
+
+namespace upsert::testing {
+
+// The A/B table of the README: hourly participants and conversions per test version.
+inline Table ab_table() {
+  return Table("ab_hourly")
+      .column("ab_test_id", Type::int64)
+      .column("version", Type::text)
+      .column("date", Type::date)
+      .column("hour", Type::int64)
+      .column("participants", Type::int64, default_value(0), not_null)
+      .column("conversions", Type::int64, default_value(0), not_null)
+      .unique_key({"ab_test_id", "version", "date", "hour"});
+}
+
+// participants += proposed participants, conversions likewise.
+inline Upsert ab_upsert(int rows) {
+  Upsert s = insert_into(ab_table());
+  for (int i = 0; i < rows; ++i) {
+    s.row({7, "B", Date{2026, 11, 26}, 13 + i, 1, i % 2});
+  }
+  s.on_conflict({"ab_test_id", "version", "date", "hour"}).do_update(add_proposed({"participants", "conversions"}));
+  return s;
+}
+
+// Asserts that `f` throws upsert::Error of `category` whose message contains every fragment.
+inline void expect_error(const std::function<void()>& f, ErrorCategory category,
+                         std::initializer_list<std::string> fragments) {
+  try {
+    f();
+    ADD_FAILURE() << "expected an upsert::Error of category " << category_name(category) << ", got none";
+  } catch (const Error& e) {
+    EXPECT_EQ(category_name(e.category()), category_name(category)) << "message: " << e.what();
+    for (const auto& fragment : fragments) {
+      EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos)
+          << "message lacks \"" << fragment << "\"\nmessage: " << e.what();
+    }
+  }
+}
+
+}  // namespace upsert::testing
