@@ -16,7 +16,8 @@ enum class ErrorCategory {
   overflow,          ///< a numeric value is out of range for its column
   data,              ///< a value has the wrong type or format for the engine
   syntax,            ///< the engine rejected the SQL (a bug, or a missing table/column)
-  connection,        ///< the connection could not be made or was lost
+  connection,        ///< the connection could not be made, or was lost before the statement was sent
+  outcome_unknown,   ///< the connection was lost after the statement was sent: it may have been applied
   internal,          ///< a bug in this library
 };
 

@@ -40,6 +40,11 @@ std::size_t max_parameters(Dialect dialect);
 /// Renders an upsert; throws Error(invalid_argument | unsupported) naming the cause and the fix.
 Sql render(const Upsert& statement, Dialect dialect, const RenderOptions& options = {});
 
+/// SELECT of the conflict-key columns of the statement's rows that already exist in the table.
+/// Drivers whose engine cannot tell inserted from updated rows run it first, in the same write
+/// transaction, to report the flag.
+Sql render_key_lookup(const Upsert& statement, Dialect dialect);
+
 /// CREATE TABLE IF NOT EXISTS (and CREATE UNIQUE INDEX for partial keys): one or more statements.
 std::vector<std::string> create_table_sql(const Table& table, Dialect dialect);
 

@@ -6,4 +6,5 @@
 #include "upsert/render.hpp"
 #include "upsert/schema.hpp"
 #include "upsert/statement.hpp"
+#include "upsert/connection.hpp"
 #include "upsert/value.hpp"

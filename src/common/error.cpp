@@ -12,6 +12,7 @@ std::string_view category_name(ErrorCategory category) {
     case ErrorCategory::data: return "data";
     case ErrorCategory::syntax: return "syntax";
     case ErrorCategory::connection: return "connection";
+    case ErrorCategory::outcome_unknown: return "outcome_unknown";
     case ErrorCategory::internal: return "internal";
   }
   return "unknown";

@@ -60,6 +60,28 @@ Sql render(const Upsert& statement, Dialect dialect, const RenderOptions& option
   throw Error(ErrorCategory::internal, "unknown dialect");
 }
 
+Sql render_key_lookup(const Upsert& statement, Dialect dialect) {
+  const auto& key = statement.conflict_key().columns;
+  const auto positions = statement.key_positions();
+  detail::SqlWriter w(detail::rules_for(dialect), statement.table());
+  w << "SELECT ";
+  w.ident_list(key);
+  w << " FROM ";
+  w.ident(statement.table().name());
+  w << " WHERE ";
+  const auto& rows = statement.row_values();
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    w << (r == 0 ? "(" : " OR (");
+    for (std::size_t i = 0; i < key.size(); ++i) {
+      if (i > 0) w << " AND ";
+      w.ident(key[i]) << " = ";
+      w.param(rows[r][positions[i]]);
+    }
+    w << ")";
+  }
+  return w.take();
+}
+
 std::vector<std::string> create_table_sql(const Table& table, Dialect dialect) {
   switch (dialect) {
     case Dialect::sqlite: return detail::create_table_sqlite(table);

@@ -1,0 +1,18 @@
+#pragma once
+// One factory per engine; connect() picks one by the URL's scheme.
+
+#include <memory>
+#include <string_view>
+
+#include "upsert/connection.hpp"
+
+namespace upsert::detail {
+
+// sqlite:PATH or sqlite::memory: (src/drivers/sqlite).
+std::unique_ptr<Driver> open_sqlite(std::string_view url);
+// postgresql:// or postgres:// (libpq URI) (src/drivers/postgres).
+std::unique_ptr<Driver> open_postgres(std::string_view url);
+// mariadb:// or mysql:// (libmariadb) (src/drivers/mysql).
+std::unique_ptr<Driver> open_mysql(std::string_view url);
+
+}  // namespace upsert::detail
