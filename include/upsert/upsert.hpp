@@ -6,5 +6,6 @@
 #include "upsert/render.hpp"
 #include "upsert/schema.hpp"
 #include "upsert/statement.hpp"
+#include "upsert/aggregate.hpp"
 #include "upsert/connection.hpp"
 #include "upsert/value.hpp"

@@ -1,0 +1,36 @@
+// The `upsert` command: sql, ingest, demo, bench. Each subcommand lives in its own file.
+
+#include <fmt/format.h>
+
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "upsert/error.hpp"
+
+int main(int argc, char** argv) {
+  using namespace upsert::cli;
+  CLI::App app{"upsert: one portable, atomic upsert with expression updates across SQLite, PostgreSQL, "
+               "MySQL, MariaDB, Oracle and SQL Server"};
+  app.require_subcommand(1);
+  app.footer("Exit codes: 0 ok, 1 data errors (rejected rows, failed verification), 2 usage or setup errors.\n"
+             "Run `upsert <command> --help` for a command's options and an example.");
+  std::vector<Command> commands{add_sql_command(app)};
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? exit_ok : exit_usage;
+  }
+  try {
+    for (const auto& command : commands) {
+      int code = command();
+      if (code >= 0) return code;
+    }
+  } catch (const upsert::Error& e) {
+    std::cerr << "upsert: " << e.what() << "\n";
+    bool data = e.category() == upsert::ErrorCategory::constraint || e.category() == upsert::ErrorCategory::data ||
+                e.category() == upsert::ErrorCategory::overflow;
+    return data ? exit_data_error : exit_usage;
+  }
+  return exit_usage;
+}
