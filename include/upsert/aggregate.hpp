@@ -23,8 +23,8 @@ std::string_view aggregate_name(Aggregate aggregate);
 
 /// One aggregated column.
 struct AggregateColumn {
-  std::string column;  ///< the column
-  Aggregate aggregate; ///< how values combine
+  std::string column;   ///< the column
+  Aggregate aggregate;  ///< how values combine
 };
 
 /// The DO UPDATE assignments for aggregated columns, e.g. `c = c + proposed(c)` for a sum and

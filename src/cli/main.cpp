@@ -9,11 +9,13 @@
 
 int main(int argc, char** argv) {
   using namespace upsert::cli;
-  CLI::App app{"upsert: one portable, atomic upsert with expression updates across SQLite, PostgreSQL, "
-               "MySQL, MariaDB, Oracle and SQL Server"};
+  CLI::App app{
+      "upsert: one portable, atomic upsert with expression updates across SQLite, PostgreSQL, "
+      "MySQL, MariaDB, Oracle and SQL Server"};
   app.require_subcommand(1);
-  app.footer("Exit codes: 0 ok, 1 data errors (rejected rows, failed verification), 2 usage or setup errors.\n"
-             "Run `upsert <command> --help` for a command's options and an example.");
+  app.footer(
+      "Exit codes: 0 ok, 1 data errors (rejected rows, failed verification), 2 usage or setup errors.\n"
+      "Run `upsert <command> --help` for a command's options and an example.");
   std::vector<Command> commands{add_sql_command(app)};
   try {
     app.parse(argc, argv);

@@ -51,8 +51,7 @@ int run_sql(const SqlOptions& o) {
   } else {
     statement.do_update(aggregate_assignments(aggregates));
   }
-  std::vector<Dialect> dialects =
-      o.dialect.empty() ? all_dialects() : std::vector<Dialect>{parse_dialect(o.dialect)};
+  std::vector<Dialect> dialects = o.dialect.empty() ? all_dialects() : std::vector<Dialect>{parse_dialect(o.dialect)};
   RenderOptions render_options{.allow_any_unique_key = o.any_unique_key};
   for (Dialect d : dialects) {
     if (dialects.size() > 1) std::cout << "-- " << dialect_name(d) << "\n";

@@ -47,8 +47,7 @@ Value combine(Aggregate aggregate, const Value& earlier, const Value& later) {
       if (auto a = earlier.get_if<std::int64_t>(), b = later.get_if<std::int64_t>(); a && b) {
         std::int64_t out = 0;
         if (__builtin_add_overflow(*a, *b, &out)) {
-          throw Error(ErrorCategory::overflow,
-                      fmt::format("sum of deltas {} + {} overflows int64", *a, *b));
+          throw Error(ErrorCategory::overflow, fmt::format("sum of deltas {} + {} overflows int64", *a, *b));
         }
         return out;
       }
