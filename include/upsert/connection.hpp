@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "upsert/batch.hpp"
 #include "upsert/render.hpp"
 #include "upsert/statement.hpp"
 #include "upsert/value.hpp"
@@ -49,6 +50,13 @@ class Driver {
   /// Runs an upsert once (no retry): renders, prepares (cached by SQL text), binds, executes.
   /// Works out inserted flags where the SQL cannot return them (see each driver).
   virtual ExecResult execute(const Upsert& statement, const RenderOptions& options) = 0;
+  /// Runs one statement of a planned batch (rows merged, sorted, within the parameter limit) once,
+  /// in the engine's fastest correct form. The default is execute(); drivers may override it.
+  virtual ExecResult execute_many(const Upsert& statement, const RenderOptions& options) {
+    return execute(statement, options);
+  }
+  /// How many bound parameters one batch statement may carry.
+  virtual std::size_t max_batch_parameters() const { return max_parameters(dialect()); }
   /// Runs any SQL once with bound parameters; result columns are converted to `result_types`
   /// (columns beyond it come back as text).
   virtual ExecResult execute_sql(const Sql& sql, const std::vector<Type>& result_types) = 0;
@@ -81,6 +89,10 @@ class Connection {
   std::string server_version();
   /// Runs an upsert; outside a transaction a retryable error is retried per the policy.
   ExecResult execute(const Upsert& statement);
+  /// Upserts any number of rows with the meaning of applying them one by one: rows with equal
+  /// keys merged, sorted by key, split by the engine's limits. Each statement is atomic and
+  /// retried alone; with options.one_transaction the whole batch is, and is retried whole.
+  BatchResult execute_batch(const Upsert& statement, const BatchOptions& options = {});
   /// Runs SQL with parameters; retried like execute() outside a transaction.
   ExecResult execute_sql(const Sql& sql, const std::vector<Type>& result_types = {});
   /// Runs a query and returns its rows, columns converted to `result_types`.

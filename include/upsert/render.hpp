@@ -45,6 +45,10 @@ Sql render(const Upsert& statement, Dialect dialect, const RenderOptions& option
 /// transaction, to report the flag.
 Sql render_key_lookup(const Upsert& statement, Dialect dialect);
 
+/// SELECT of `columns` of the statement's rows that exist in the table, found by the conflict key.
+/// Drivers whose engine has no usable RETURNING read a written row back with it, in the same transaction.
+Sql render_row_lookup(const Upsert& statement, Dialect dialect, const std::vector<std::string>& columns);
+
 /// CREATE TABLE IF NOT EXISTS (and CREATE UNIQUE INDEX for partial keys): one or more statements.
 std::vector<std::string> create_table_sql(const Table& table, Dialect dialect);
 

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <map>
 #include <random>
 #include <thread>
 
@@ -76,6 +78,67 @@ auto Connection::with_retry(F&& attempt) -> decltype(attempt()) {
 
 ExecResult Connection::execute(const Upsert& statement) {
   return with_retry([&] { return driver_->execute(statement, render_options_); });
+}
+
+BatchResult Connection::execute_batch(const Upsert& statement, const BatchOptions& options) {
+  BatchPlan plan = plan_batch(statement, driver_->max_batch_parameters(), options);
+  BatchResult result;
+  result.merged_rows = plan.merged_rows;
+
+  // RETURNING rows come back in the engine's order; the key columns, added where the caller did
+  // not ask for them, map each returned row to the input rows that share its key.
+  const auto& key = statement.conflict_key().columns;
+  std::vector<std::string> returning = statement.returning_columns();
+  std::vector<std::size_t> key_in_returned;
+  if (statement.has_returning()) {
+    for (const auto& k : key) {
+      auto it = std::find(returning.begin(), returning.end(), k);
+      if (it == returning.end()) it = returning.insert(returning.end(), k);
+      key_in_returned.push_back(static_cast<std::size_t>(it - returning.begin()));
+    }
+    for (auto& s : plan.statements) s.returning(returning);
+  }
+  std::map<std::pair<std::size_t, Row>, Row> returned;  // (round, key) -> returned row
+
+  auto run = [&](Upsert& s, std::size_t round) {
+    ExecResult r = driver_->in_transaction()
+                       ? driver_->execute_many(s, render_options_)
+                       : with_retry([&] { return driver_->execute_many(s, render_options_); });
+    result.affected_rows += r.affected_rows;
+    ++result.statements;
+    for (auto& row : r.rows) {
+      Row k;
+      for (auto p : key_in_returned) k.push_back(row[p]);
+      returned[{round, std::move(k)}] = std::move(row);
+    }
+  };
+  if (options.one_transaction && !driver_->in_transaction()) {
+    transaction([&](Connection&) {
+      result.affected_rows = 0;
+      result.statements = 0;
+      returned.clear();
+      for (std::size_t i = 0; i < plan.statements.size(); ++i) run(plan.statements[i], plan.statement_round[i]);
+    });
+  } else {
+    for (std::size_t i = 0; i < plan.statements.size(); ++i) run(plan.statements[i], plan.statement_round[i]);
+  }
+
+  if (statement.has_returning()) {
+    const auto positions = statement.key_positions();
+    const std::size_t asked = statement.returning_columns().size();
+    result.rows.resize(statement.row_values().size());
+    for (std::size_t i = 0; i < statement.row_values().size(); ++i) {
+      Row k;
+      for (auto p : positions) k.push_back(statement.row_values()[i][p]);
+      auto it = returned.find({plan.input_round[i], k});
+      if (it == returned.end()) continue;
+      // Keep the asked columns and the flag; drop the key columns added for the mapping.
+      Row out(it->second.begin(), it->second.begin() + static_cast<std::ptrdiff_t>(asked));
+      if (statement.returns_inserted_flag()) out.push_back(it->second.back());
+      result.rows[i] = std::move(out);
+    }
+  }
+  return result;
 }
 
 ExecResult Connection::execute_sql(const Sql& sql, const std::vector<Type>& result_types) {

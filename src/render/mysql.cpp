@@ -13,6 +13,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 
 #include "render/dialects.hpp"
@@ -108,6 +109,12 @@ void refuse_other_keys(const Upsert& s, Dialect dialect, const RenderOptions& op
   }
 }
 
+bool is_new(std::string_view name) {
+  return name.size() == 3 && std::tolower(static_cast<unsigned char>(name[0])) == 'n' &&
+         std::tolower(static_cast<unsigned char>(name[1])) == 'e' &&
+         std::tolower(static_cast<unsigned char>(name[2])) == 'w';
+}
+
 }  // namespace
 
 Sql render_mysql(const Upsert& s, const RenderOptions& options, Dialect dialect) {
@@ -123,10 +130,17 @@ Sql render_mysql(const Upsert& s, const RenderOptions& options, Dialect dialect)
     refuse(dialect, "RETURNING cannot tell an inserted row from an updated one on MariaDB; ask the connection, "
                     "which reads it from the affected-row count of single-row statements");
   }
+  if (mariadb && s.has_returning() && (s.action() == ConflictAction::do_nothing || s.update_where())) {
+    // PostgreSQL returns only the rows it inserted or updated; MariaDB also returns the existing rows
+    // that DO NOTHING or a false condition left alone, which would look like writes.
+    refuse(dialect, "RETURNING with DO NOTHING or a DO UPDATE condition: MariaDB also returns the rows it left "
+                    "unchanged, where PostgreSQL returns only rows it inserted or updated; drop RETURNING or the "
+                    "condition");
+  }
 
   const Table& table = s.table();
-  // A table called "new" would make the row alias ambiguous.
-  const std::string alias = table.name() == "new" ? "new_row" : "new";
+  // A table called "new" (in any case: aliases may ignore it) would clash with the row alias.
+  const std::string alias = is_new(table.name()) ? "new_row" : "new";
   RowNames names;
   if (mariadb) {
     names.proposed_function = "VALUE";
@@ -187,16 +201,38 @@ std::string mysql_type(const Column& c, bool in_key) {
   return "LONGTEXT";
 }
 
+// LONGTEXT and LONGBLOB take a default only as an expression on MySQL 8.0.13+ (DEFAULT ('x'));
+// MariaDB accepts both forms.
+bool is_lob_default(const Column& c, bool in_key) {
+  return (c.type == Type::text || c.type == Type::bytes) && !in_key && !c.max_length;
+}
+
+// InnoDB numbers an AUTO_INCREMENT column only when it leads an index (else error 1075).
+void require_identity_leads_a_key(const Table& table, Dialect dialect) {
+  for (const auto& c : table.columns()) {
+    if (!c.identity) continue;
+    bool leads = std::any_of(table.unique_keys().begin(), table.unique_keys().end(),
+                             [&](const UniqueKey& k) { return k.columns.front() == c.name; });
+    if (!leads) {
+      refuse(dialect, fmt::format("identity column \"{}\" must be the first column of the primary key or of a "
+                                  "unique key (an AUTO_INCREMENT column must lead an index)",
+                                  c.name));
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<std::string> create_table_mysql(const Table& table, Dialect dialect) {
+  require_identity_leads_a_key(table, dialect);
   // Binary, no-pad collations compare text as PostgreSQL does: 'a' and 'A', or 'a' and 'a ', are
   // different keys. The default collations would merge them.
   DdlRules ddl{.type_sql = mysql_type,
                .identity_suffix = " NOT NULL AUTO_INCREMENT",
                .table_suffix = dialect == Dialect::mariadb
                                    ? " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin"
-                                   : " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_bin"};
+                                   : " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_bin",
+               .default_in_parentheses = is_lob_default};
   return create_table_statements(table, rules_for(dialect), ddl, "CREATE TABLE IF NOT EXISTS ");
 }
 

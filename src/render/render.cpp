@@ -61,11 +61,17 @@ Sql render(const Upsert& statement, Dialect dialect, const RenderOptions& option
 }
 
 Sql render_key_lookup(const Upsert& statement, Dialect dialect) {
+  return render_row_lookup(statement, dialect, statement.conflict_key().columns);
+}
+
+Sql render_row_lookup(const Upsert& statement, Dialect dialect, const std::vector<std::string>& columns) {
+  if (columns.empty()) throw Error(ErrorCategory::invalid_argument, "a row lookup needs at least one column to select");
+  for (const auto& c : columns) statement.table().column_named(c);
   const auto& key = statement.conflict_key().columns;
   const auto positions = statement.key_positions();
   detail::SqlWriter w(detail::rules_for(dialect), statement.table());
   w << "SELECT ";
-  w.ident_list(key);
+  w.ident_list(columns);
   w << " FROM ";
   w.ident(statement.table().name());
   w << " WHERE ";
@@ -74,8 +80,14 @@ Sql render_key_lookup(const Upsert& statement, Dialect dialect) {
     w << (r == 0 ? "(" : " OR (");
     for (std::size_t i = 0; i < key.size(); ++i) {
       if (i > 0) w << " AND ";
+      const Value& v = rows[r][positions[i]];
+      // A NULL key value (a NULLS NOT DISTINCT key) matches only IS NULL: "= NULL" is never true.
+      if (v.is_null()) {
+        w.ident(key[i]) << " IS NULL";
+        continue;
+      }
       w.ident(key[i]) << " = ";
-      w.param(rows[r][positions[i]]);
+      w.param(v);
     }
     w << ")";
   }

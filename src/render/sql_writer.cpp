@@ -136,7 +136,11 @@ void SqlWriter::literal(const Value& v) {
     bool plain = std::all_of(s.begin(), s.end(), [](char c) {
       return std::isalnum(static_cast<unsigned char>(c)) || c == ' ' || c == '-' || c == ':' || c == '.' || c == '_';
     });
-    if (!plain || s.empty()) {
+    if (s.empty() && rules_.empty_text_is_null) {
+      refuse(rules_.dialect, "an empty string default would be NULL (Oracle treats '' as NULL); use NULL or a "
+                             "non-empty value");
+    }
+    if (!plain) {
       throw Error(ErrorCategory::unsupported,
                   fmt::format("the schema literal {} cannot be written into DDL or an index predicate: only "
                               "letters, digits, spaces and -:._ are allowed there (values in statements are "
@@ -383,14 +387,17 @@ std::vector<std::string> create_table_statements(const Table& table, const Diale
       continue;
     }
     if (c.default_value) {
-      w << " DEFAULT ";
+      const bool parentheses = ddl.default_in_parentheses && ddl.default_in_parentheses(c, in_any_key(c.name));
+      w << (parentheses ? " DEFAULT (" : " DEFAULT ");
       w.param(*c.default_value);
+      if (parentheses) w << ")";
     }
     if (!c.nullable) w << " NOT NULL";
   }
   std::vector<const UniqueKey*> partial;
   for (const auto& k : table.unique_keys()) {
     if (k.where) {
+      validate_key_predicate(table, k);
       if (!ddl.partial_keys) {
         refuse(rules.dialect, fmt::format("partial unique key \"{}\" (a unique key with WHERE) exists only on "
                                           "PostgreSQL and SQLite; declare a full unique key",

@@ -116,6 +116,9 @@ struct DdlRules {
   bool partial_keys = false;         // CREATE UNIQUE INDEX ... WHERE
   bool nulls_not_distinct = false;   // UNIQUE NULLS NOT DISTINCT
   std::string_view table_suffix;     // e.g. " STRICT" or " ENGINE=InnoDB ..."
+  // True when the column's default must be written as an expression, DEFAULT ('x'): MySQL accepts
+  // no literal default on TEXT and BLOB columns. Null: always a literal.
+  bool (*default_in_parentheses)(const Column& column, bool in_key) = nullptr;
 };
 // CREATE TABLE body and the separate index statements: {"CREATE TABLE ... (...)", "CREATE UNIQUE INDEX ..."}.
 std::vector<std::string> create_table_statements(const Table& table, const DialectRules& rules, const DdlRules& ddl,

@@ -1,6 +1,8 @@
 // SQLite 3.35+ (UPSERT since 3.24, RETURNING since 3.35, STRICT tables since 3.37):
 //   INSERT INTO "t" (...) VALUES (?1, ...) ON CONFLICT ("k") DO UPDATE SET "c" = "t"."c" + excluded."c"
 
+#include <fmt/format.h>
+
 #include "render/dialects.hpp"
 #include "statement/validate.hpp"
 
@@ -58,7 +60,17 @@ std::string sqlite_type(const Column& c, bool /*in_key*/) {
 }  // namespace
 
 std::vector<std::string> create_table_sqlite(const Table& table) {
-  // An INTEGER PRIMARY KEY column is SQLite's rowid alias: it numbers itself.
+  // An INTEGER PRIMARY KEY column is SQLite's rowid alias: it numbers itself. No other column does,
+  // so an identity column elsewhere would stay NULL.
+  for (const auto& c : table.columns()) {
+    if (!c.identity) continue;
+    const auto& keys = table.unique_keys();
+    if (keys.empty() || !keys.front().primary || keys.front().columns != std::vector<std::string>{c.name}) {
+      refuse(Dialect::sqlite, fmt::format("identity column \"{}\" must be the whole primary key: SQLite numbers "
+                                          "only an INTEGER PRIMARY KEY column",
+                                          c.name));
+    }
+  }
   DdlRules ddl{.type_sql = sqlite_type, .identity_suffix = "", .partial_keys = true, .table_suffix = " STRICT"};
   return create_table_statements(table, sqlite_rules(), ddl, "CREATE TABLE IF NOT EXISTS ");
 }

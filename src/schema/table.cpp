@@ -2,7 +2,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
-#include <functional>
+#include <cstdint>
 
 #include "upsert/error.hpp"
 #include "upsert/schema.hpp"
@@ -21,6 +21,46 @@ bool same_column_set(std::vector<std::string> a, std::vector<std::string> b) {
   std::sort(a.begin(), a.end());
   std::sort(b.begin(), b.end());
   return a == b;
+}
+
+// Names that differ only in case are one name on Oracle (which upper-cases them) and on MySQL,
+// SQLite and SQL Server (whose column names ignore case), so the schema refuses such pairs.
+bool same_name_ignoring_case(std::string_view a, std::string_view b) {
+  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [&](char x, char y) {
+           return lower(x) == lower(y);
+         });
+}
+
+// FNV-1a: unlike std::hash, the same on every compiler and platform, so a generated key name (which
+// ends up in the database) does not change when the library is rebuilt elsewhere.
+std::uint32_t stable_hash(std::string_view text) {
+  std::uint32_t hash = 2166136261u;
+  for (char c : text) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 16777619u;
+  }
+  return hash;
+}
+
+// A generated constraint name within the identifier limit: a long name is cut and made unique with
+// a hash of the whole name, as PostgreSQL does for its own generated names.
+std::string fit_generated_name(std::string name) {
+  if (name.size() <= max_identifier_length) return name;
+  const std::uint32_t hash = stable_hash(name) & 0xffffffu;
+  return fmt::format("{}_{:06x}", name.substr(0, max_identifier_length - 7), hash);
+}
+
+// A partial key's predicate is written into DDL and ON CONFLICT: it may read only the table's own
+// columns (checked here, so no unvalidated name reaches SQL text) and never the proposed row.
+void check_key_predicate(const Table& table, const Expr& e) {
+  if (e.kind() == ExprKind::existing) table.column_named(e.node().column);
+  if (e.kind() == ExprKind::proposed) {
+    throw invalid(fmt::format("the predicate of a partial unique key of table \"{}\" reads proposed(\"{}\"): an "
+                              "index predicate can only read the table's columns, use col(\"{}\")",
+                              table.name(), e.node().column, e.node().column));
+  }
+  for (const auto& a : e.args()) check_key_predicate(table, a);
 }
 
 }  // namespace
@@ -52,8 +92,12 @@ Table::Table(std::string name) : name_(std::move(name)) { validate_identifier(na
 
 Table& Table::add_column(Column column) {
   validate_identifier(column.name, "column");
-  if (find_column(column.name) != nullptr) {
-    throw invalid(fmt::format("table \"{}\" already has a column \"{}\"", name_, column.name));
+  for (const auto& c : columns_) {
+    if (same_name_ignoring_case(c.name, column.name)) {
+      throw invalid(fmt::format("table \"{}\" already has a column \"{}\"{}", name_, c.name,
+                                c.name == column.name ? "" : " (names that differ only in case are one name on "
+                                                             "Oracle, MySQL, SQLite and SQL Server)"));
+    }
   }
   if (column.default_value && !column.default_value->is_null() && column.default_value->type() != column.type &&
       !(column.type == Type::float64 && column.default_value->type() == Type::int64)) {
@@ -62,6 +106,18 @@ Table& Table::add_column(Column column) {
   }
   if (column.identity && column.type != Type::int64) {
     throw invalid(fmt::format("identity column \"{}\" must be int64", column.name));
+  }
+  if (column.identity && column.default_value) {
+    throw invalid(fmt::format("identity column \"{}\" cannot have a default: the engine numbers it", column.name));
+  }
+  if (column.identity) {
+    for (const auto& c : columns_) {
+      if (c.identity) {
+        throw invalid(fmt::format("table \"{}\" already has the identity column \"{}\": MySQL, SQLite and SQL "
+                                  "Server allow one per table",
+                                  name_, c.name));
+      }
+    }
   }
   columns_.push_back(std::move(column));
   return *this;
@@ -84,7 +140,7 @@ Table& Table::primary_key(std::vector<std::string> columns) {
   if (!keys_.empty() && keys_.front().primary) {
     throw invalid(fmt::format("table \"{}\" already has a primary key", name_));
   }
-  UniqueKey key{name_ + "_pkey", std::move(columns), true};
+  UniqueKey key{fit_generated_name(name_ + "_pkey"), std::move(columns), true};
   return add_key(std::move(key));
 }
 
@@ -93,6 +149,7 @@ Table& Table::unique_key(std::vector<std::string> columns, std::string name) {
 }
 
 Table& Table::partial_unique_key(std::vector<std::string> columns, Expr where, std::string name) {
+  check_key_predicate(*this, where);
   UniqueKey key{std::move(name), std::move(columns)};
   key.where = std::move(where);
   return add_key(std::move(key));
@@ -112,19 +169,18 @@ Table& Table::add_key(UniqueKey key) {
       throw invalid(fmt::format("unique key of table \"{}\" names column \"{}\" twice", name_, c.name));
     }
   }
-  if (key.name.empty()) {
-    key.name = fmt::format("{}_{}_key", name_, fmt::join(key.columns, "_"));
-    if (key.name.size() > max_identifier_length) {
-      // Long generated names are cut and made unique with a hash, as PostgreSQL does.
-      auto hash = std::hash<std::string>{}(key.name) & 0xffffffu;
-      key.name = fmt::format("{}_{:06x}", key.name.substr(0, max_identifier_length - 7), hash);
+  if (key.name.empty()) key.name = fit_generated_name(fmt::format("{}_{}_key", name_, fmt::join(key.columns, "_")));
+  validate_identifier(key.name, "key");
+  for (const auto& k : keys_) {
+    if (same_name_ignoring_case(k.name, key.name)) {
+      throw invalid(fmt::format("table \"{}\" already has a key named \"{}\"", name_, k.name));
     }
   }
-  validate_identifier(key.name, "key");
-  if (find_key_named(key.name) != nullptr) {
-    throw invalid(fmt::format("table \"{}\" already has a key named \"{}\"", name_, key.name));
-  }
-  if (key.where == std::nullopt && find_key(key.columns) != nullptr) {
+  // Two full keys on one column set are one key; a partial key beside a full one is legitimate.
+  const bool duplicate = !key.where && std::any_of(keys_.begin(), keys_.end(), [&](const UniqueKey& k) {
+    return !k.where && same_column_set(k.columns, key.columns);
+  });
+  if (duplicate) {
     throw invalid(fmt::format("table \"{}\" already has a unique key on ({})", name_, fmt::join(key.columns, ", ")));
   }
   // Key columns are NOT NULL unless NULLs are declared to conflict: a NULL key never conflicts.

@@ -188,6 +188,15 @@ std::optional<Type> expression_type(const Expr& e, const ExprScope& scope) {
   throw Error(ErrorCategory::internal, "unknown expression kind");
 }
 
+void validate_key_predicate(const Table& table, const UniqueKey& key) {
+  if (!key.where) return;
+  const std::string where = fmt::format("the predicate of partial key \"{}\"", key.name);
+  auto t = expression_type(*key.where, ExprScope{table, nullptr, where});
+  if (t != Type::boolean) {
+    throw invalid(fmt::format("{} must be a boolean condition, got {}", where, type_label(t)));
+  }
+}
+
 void validate_upsert(const Upsert& s, bool null_keys_allowed) {
   const Table& table = s.table();
   if (s.action() == ConflictAction::unset) {
@@ -196,6 +205,7 @@ void validate_upsert(const Upsert& s, bool null_keys_allowed) {
   if (s.row_values().empty()) throw invalid("the upsert has no rows: add at least one with row(...)");
 
   const UniqueKey& key = s.conflict_key();
+  validate_key_predicate(table, key);
   const std::vector<std::size_t> key_pos = s.key_positions();
   const auto& columns = s.insert_columns();
 

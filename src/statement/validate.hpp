@@ -28,6 +28,10 @@ void existing_columns(const Expr& e, std::set<std::string>& out);
 // True when an expression yields a boolean through a predicate (comparison, AND, IS NULL...).
 bool is_predicate(const Expr& e);
 
+// Checks that a partial unique key's predicate is a boolean over the table's columns; throws
+// Error(invalid_argument) otherwise. Run before the predicate is written into DDL or ON CONFLICT.
+void validate_key_predicate(const Table& table, const UniqueKey& key);
+
 // Checks everything about an upsert that does not depend on the dialect: an action was chosen,
 // the conflict target is a unique key given by every row, values match column types, no NULL
 // or duplicate keys, expressions type-check. `null_keys_allowed` is true only where the engine

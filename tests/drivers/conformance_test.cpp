@@ -137,8 +137,7 @@ TEST_P(Conformance, InjectionAttemptsInValuesAreStoredVerbatim) {
                                          "Robert\"; DELETE FROM x; --",
                                          "back\\slash \\' quote",
                                          "$1 ? ?1 :1 @p1",
-                                         "unicode: é ü 漢字 🙂",
-                                         std::string("nul\0byte", 8)};
+                                         "unicode: é ü 漢字 🙂"};
   for (std::size_t i = 0; i < hostile.size(); ++i) {
     db().execute(upsert_row(t, {static_cast<std::int64_t>(i), 1, nullptr, hostile[i]}, add_proposed({"n"})));
   }

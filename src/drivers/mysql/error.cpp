@@ -1,0 +1,140 @@
+// One switch from the engine's error numbers (mysqld_error.h, errmsg.h) onto our categories.
+// Numbers are written out with their names: MySQL and MariaDB share 1000-1999 and 2000-2999
+// but diverge above 3000 (3819 is MySQL's CHECK violation, 4025 MariaDB's).
+
+#include "drivers/mysql/error.hpp"
+
+#include <fmt/format.h>
+
+namespace upsert::detail::mysql {
+
+namespace {
+
+// The connection dropped: what that means depends on how far the request got.
+bool connection_lost(unsigned error_number) {
+  switch (error_number) {
+    case 2006:  // CR_SERVER_GONE_ERROR: the server has gone away
+    case 2013:  // CR_SERVER_LOST: lost connection during query
+    case 2055:  // CR_SERVER_LOST_EXTENDED: lost connection, with the system error
+    case 1927:  // ER_CONNECTION_KILLED (MariaDB): KILL CONNECTION from another session
+    case 1053:  // ER_SERVER_SHUTDOWN: the server is shutting down
+    case 4031:  // ER_CLIENT_INTERACTION_TIMEOUT: disconnected after wait_timeout of inactivity
+      return true;
+    default: return false;
+  }
+}
+
+ErrorCategory category_of_lost_connection(Stage stage) {
+  return stage == Stage::sent ? ErrorCategory::outcome_unknown : ErrorCategory::connection;
+}
+
+std::string_view hint(ErrorCategory category) {
+  switch (category) {
+    case ErrorCategory::retryable:
+      return "another transaction held the row: run the statement (or the whole transaction) again; "
+             "Connection does so by itself outside a transaction";
+    case ErrorCategory::connection:
+      return "nothing was applied: reconnect and run it again; Connection does so by itself outside a transaction";
+    case ErrorCategory::outcome_unknown:
+      return "the connection was lost after the statement was sent, so it may or may not have been applied: "
+             "check the row before running it again";
+    case ErrorCategory::overflow:
+      return "the result does not fit the column's type: keep values in range or widen the column";
+    default: return {};
+  }
+}
+
+}  // namespace
+
+ErrorCategory category_for(unsigned error_number, Stage stage) {
+  if (connection_lost(error_number)) return category_of_lost_connection(stage);
+  switch (error_number) {
+    case 1213:  // ER_LOCK_DEADLOCK: the transaction was rolled back
+    case 1205:  // ER_LOCK_WAIT_TIMEOUT
+    case 1020:  // ER_CHECKREAD: record changed since last read
+    case 1614:  // ER_XA_RBDEADLOCK
+    case 1969:  // ER_STATEMENT_TIMEOUT (MariaDB max_statement_time): rolled back like a lock timeout
+    case 1317:  // ER_QUERY_INTERRUPTED (KILL QUERY): the statement was rolled back
+      return ErrorCategory::retryable;
+
+    case 1062:  // ER_DUP_ENTRY
+    case 1586:  // ER_DUP_ENTRY_WITH_KEY_NAME
+    case 1451:  // ER_ROW_IS_REFERENCED_2: a foreign key refers to the row
+    case 1452:  // ER_NO_REFERENCED_ROW_2: the foreign key has no parent row
+    case 1216:  // ER_NO_REFERENCED_ROW (older servers)
+    case 1217:  // ER_ROW_IS_REFERENCED (older servers)
+    case 1048:  // ER_BAD_NULL_ERROR: NULL into NOT NULL
+    case 1364:  // ER_NO_DEFAULT_FOR_FIELD: NOT NULL column left out, no default
+    case 4025:  // ER_CONSTRAINT_FAILED (MariaDB CHECK)
+    case 3819:  // ER_CHECK_CONSTRAINT_VIOLATED (MySQL CHECK)
+      return ErrorCategory::constraint;
+
+    case 1264:  // ER_WARN_DATA_OUT_OF_RANGE: out of range for the column
+    case 1690:  // ER_DATA_OUT_OF_RANGE: BIGINT value out of range in an expression
+      return ErrorCategory::overflow;
+
+    case 1366:  // ER_TRUNCATED_WRONG_VALUE_FOR_FIELD: incorrect value (e.g. bad UTF-8)
+    case 1292:  // ER_TRUNCATED_WRONG_VALUE: incorrect date/number
+    case 1406:  // ER_DATA_TOO_LONG
+    case 1365:  // ER_DIVISION_BY_ZERO
+    case 1265:  // WARN_DATA_TRUNCATED
+    case 1411:  // ER_WRONG_VALUE_FOR_TYPE
+    case 1367:  // ER_ILLEGAL_VALUE_FOR_TYPE
+    case 1300:  // ER_INVALID_CHARACTER_STRING
+    case 1525:  // ER_WRONG_VALUE
+    case 4078:  // ER_ILLEGAL_PARAMETER_DATA_TYPES2_FOR_OPERATION (MariaDB)
+      return ErrorCategory::data;
+
+    case 1064:  // ER_PARSE_ERROR
+    case 1146:  // ER_NO_SUCH_TABLE
+    case 1054:  // ER_BAD_FIELD_ERROR
+    case 1149:  // ER_SYNTAX_ERROR
+    case 1052:  // ER_NON_UNIQ_ERROR: ambiguous column
+    case 1136:  // ER_WRONG_VALUE_COUNT_ON_ROW
+    case 1295:  // ER_UNSUPPORTED_PS: cannot be prepared
+      return ErrorCategory::syntax;
+
+    case 2002:  // CR_CONNECTION_ERROR: cannot connect through the socket
+    case 2003:  // CR_CONN_HOST_ERROR: cannot connect over TCP
+    case 2005:  // CR_UNKNOWN_HOST
+    case 2001:  // CR_SOCKET_CREATE_ERROR
+    case 2004:  // CR_IPSOCK_ERROR
+    case 2012:  // CR_SERVER_HANDSHAKE_ERR
+    case 2026:  // CR_SSL_CONNECTION_ERROR
+    case 2059:  // CR_AUTH_PLUGIN_CANNOT_LOAD
+    case 1040:  // ER_CON_COUNT_ERROR: too many connections
+    case 1203:  // ER_TOO_MANY_USER_CONNECTIONS
+    case 1044:  // ER_DBACCESS_DENIED_ERROR
+    case 1045:  // ER_ACCESS_DENIED_ERROR
+    case 1049:  // ER_BAD_DB_ERROR
+    case 1129:  // ER_HOST_IS_BLOCKED
+    case 1130:  // ER_HOST_NOT_PRIVILEGED
+      return ErrorCategory::connection;
+
+    default:
+      // Other client errors (2000-2999: out of sync, bad bind, ...) are our bugs; other server
+      // errors are the engine refusing the SQL, which retrying will not change.
+      return error_number >= 2000 && error_number < 3000 ? ErrorCategory::internal : ErrorCategory::syntax;
+  }
+}
+
+void throw_error(unsigned error_number, std::string_view sqlstate, std::string_view message, std::string_view sql,
+                 Stage stage) {
+  const ErrorCategory category = category_for(error_number, stage);
+  const bool client = error_number >= 2000 && error_number < 3000;
+  const std::string_view advice = hint(category);
+  throw Error(category,
+              fmt::format("{} error {} ({}): {}{}{}", client ? "MySQL client" : "MySQL/MariaDB server", error_number,
+                          sqlstate, message, advice.empty() ? "" : "; ", advice),
+              fmt::format("{} ({})", error_number, sqlstate), std::string(sql));
+}
+
+void throw_error(MYSQL* connection, std::string_view sql, Stage stage) {
+  throw_error(mysql_errno(connection), mysql_sqlstate(connection), mysql_error(connection), sql, stage);
+}
+
+void throw_error(MYSQL_STMT* statement, std::string_view sql, Stage stage) {
+  throw_error(mysql_stmt_errno(statement), mysql_stmt_sqlstate(statement), mysql_stmt_error(statement), sql, stage);
+}
+
+}  // namespace upsert::detail::mysql

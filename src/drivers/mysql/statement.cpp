@@ -1,0 +1,299 @@
+// Binds and fetches. libmariadb reads parameters from, and writes results to, caller-owned
+// buffers that MYSQL_BIND points into; those buffers live in vectors sized before any pointer is
+// taken, so they never move while bound.
+
+#include "drivers/mysql/statement.hpp"
+
+#include <fmt/format.h>
+
+#include <type_traits>
+
+namespace upsert::detail::mysql {
+
+namespace {
+
+constexpr std::int64_t micros_per_day = 86'400'000'000;
+// Text and blob columns start with this much room; longer values are fetched again whole.
+constexpr std::size_t initial_text_buffer = 256;
+
+// Storage for one parameter's value in the binary form libmariadb sends.
+struct ParamBuffer {
+  std::int64_t integer = 0;
+  double real = 0;
+  signed char flag = 0;
+  MYSQL_TIME time{};
+  unsigned long length = 0;
+};
+
+MYSQL_TIME mysql_date(const Date& date) {
+  MYSQL_TIME t{};
+  t.year = static_cast<unsigned>(date.year);
+  t.month = static_cast<unsigned>(date.month);
+  t.day = static_cast<unsigned>(date.day);
+  t.time_type = MYSQL_TIMESTAMP_DATE;
+  return t;
+}
+
+MYSQL_TIME mysql_datetime(const Timestamp& timestamp) {
+  // Floor division, so instants before 1970 land on the previous day with a positive time of day.
+  std::int64_t days = timestamp.micros_since_epoch / micros_per_day;
+  std::int64_t micros = timestamp.micros_since_epoch % micros_per_day;
+  if (micros < 0) {
+    micros += micros_per_day;
+    --days;
+  }
+  MYSQL_TIME t = mysql_date(Date::from_days_since_epoch(days));
+  t.hour = static_cast<unsigned>(micros / 3'600'000'000);
+  t.minute = static_cast<unsigned>(micros / 60'000'000 % 60);
+  t.second = static_cast<unsigned>(micros / 1'000'000 % 60);
+  t.second_part = static_cast<unsigned long>(micros % 1'000'000);
+  t.time_type = MYSQL_TIMESTAMP_DATETIME;
+  return t;
+}
+
+void bind_param(const Value& value, MYSQL_BIND& bind, ParamBuffer& buffer) {
+  // A non-null pointer for empty text and blobs: the library may not expect a null buffer.
+  static char empty = 0;
+  bind = MYSQL_BIND{};
+  std::visit(
+      [&](const auto& v) {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, std::monostate>) {
+          bind.buffer_type = MYSQL_TYPE_NULL;
+        } else if constexpr (std::is_same_v<T, std::int64_t>) {
+          buffer.integer = v;
+          bind.buffer_type = MYSQL_TYPE_LONGLONG;
+          bind.buffer = &buffer.integer;
+        } else if constexpr (std::is_same_v<T, double>) {
+          buffer.real = v;
+          bind.buffer_type = MYSQL_TYPE_DOUBLE;
+          bind.buffer = &buffer.real;
+        } else if constexpr (std::is_same_v<T, bool>) {
+          buffer.flag = v ? 1 : 0;
+          bind.buffer_type = MYSQL_TYPE_TINY;
+          bind.buffer = &buffer.flag;
+        } else if constexpr (std::is_same_v<T, std::string>) {
+          buffer.length = static_cast<unsigned long>(v.size());
+          bind.buffer_type = MYSQL_TYPE_STRING;
+          bind.buffer = v.empty() ? &empty : const_cast<char*>(v.data());
+          bind.buffer_length = buffer.length;
+          bind.length = &buffer.length;
+        } else if constexpr (std::is_same_v<T, Bytes>) {
+          buffer.length = static_cast<unsigned long>(v.data.size());
+          bind.buffer_type = MYSQL_TYPE_BLOB;
+          bind.buffer = v.data.empty() ? static_cast<void*>(&empty) : const_cast<std::uint8_t*>(v.data.data());
+          bind.buffer_length = buffer.length;
+          bind.length = &buffer.length;
+        } else if constexpr (std::is_same_v<T, Date>) {
+          buffer.time = mysql_date(v);
+          bind.buffer_type = MYSQL_TYPE_DATE;
+          bind.buffer = &buffer.time;
+        } else if constexpr (std::is_same_v<T, Timestamp>) {
+          buffer.time = mysql_datetime(v);
+          bind.buffer_type = MYSQL_TYPE_DATETIME;
+          bind.buffer = &buffer.time;
+        }
+      },
+      value.storage());
+}
+
+// Where libmariadb writes one result column of the current row.
+struct ColumnBuffer {
+  Type type = Type::text;
+  std::string name;
+  std::int64_t integer = 0;
+  double real = 0;
+  MYSQL_TIME time{};
+  std::vector<char> data;
+  unsigned long length = 0;
+  my_bool is_null = 0;
+  my_bool error = 0;
+};
+
+void bind_column(ColumnBuffer& column, MYSQL_BIND& bind) {
+  bind = MYSQL_BIND{};
+  bind.is_null = &column.is_null;
+  bind.error = &column.error;
+  bind.length = &column.length;
+  switch (column.type) {
+    case Type::int64:
+    case Type::boolean:  // BOOLEAN is TINYINT(1); read as an integer, non-zero is true
+      bind.buffer_type = MYSQL_TYPE_LONGLONG;
+      bind.buffer = &column.integer;
+      break;
+    case Type::float64:
+      bind.buffer_type = MYSQL_TYPE_DOUBLE;
+      bind.buffer = &column.real;
+      break;
+    case Type::date:
+      bind.buffer_type = MYSQL_TYPE_DATE;
+      bind.buffer = &column.time;
+      break;
+    case Type::timestamp:
+      bind.buffer_type = MYSQL_TYPE_DATETIME;
+      bind.buffer = &column.time;
+      break;
+    case Type::text:
+    case Type::bytes:
+      column.data.resize(initial_text_buffer);
+      bind.buffer_type = column.type == Type::text ? MYSQL_TYPE_STRING : MYSQL_TYPE_BLOB;
+      bind.buffer = column.data.data();
+      bind.buffer_length = static_cast<unsigned long>(column.data.size());
+      break;
+  }
+}
+
+[[noreturn]] void unreadable(const ColumnBuffer& column, const std::string& sql, std::string_view why) {
+  throw Error(ErrorCategory::data,
+              fmt::format("result column \"{}\" cannot be read as {}: {}; select a value of that type or ask for "
+                          "another type",
+                          column.name, type_name(column.type), why),
+              {}, sql);
+}
+
+Date date_of(const MYSQL_TIME& t, const ColumnBuffer& column, const std::string& sql) {
+  try {
+    return Date(static_cast<int>(t.year), static_cast<int>(t.month), static_cast<int>(t.day));
+  } catch (const Error&) {
+    unreadable(column, sql, fmt::format("{:04}-{:02}-{:02} is not a calendar date", t.year, t.month, t.day));
+  }
+}
+
+// Bytes of a text or blob column; a value longer than the buffer is fetched again whole.
+std::vector<char> column_bytes(MYSQL_STMT* stmt, unsigned index, ColumnBuffer& column, const MYSQL_BIND& bind,
+                               const std::string& sql, Stage stage) {
+  if (column.length <= column.data.size()) {
+    return std::vector<char>(column.data.begin(), column.data.begin() + static_cast<std::ptrdiff_t>(column.length));
+  }
+  std::vector<char> whole(column.length);
+  MYSQL_BIND again = bind;
+  again.buffer = whole.data();
+  again.buffer_length = column.length;
+  if (mysql_stmt_fetch_column(stmt, &again, index, 0) != 0) throw_error(stmt, sql, stage);
+  return whole;
+}
+
+Value column_value(MYSQL_STMT* stmt, unsigned index, ColumnBuffer& column, const MYSQL_BIND& bind,
+                   const std::string& sql, Stage stage) {
+  if (column.is_null) return Value();
+  const bool text_like = column.type == Type::text || column.type == Type::bytes;
+  if (column.error && !text_like) unreadable(column, sql, "the value does not fit (truncated or out of range)");
+  switch (column.type) {
+    case Type::int64: return Value(column.integer);
+    case Type::boolean: return Value(column.integer != 0);
+    case Type::float64: return Value(column.real);
+    case Type::date: return Value(date_of(column.time, column, sql));
+    case Type::timestamp: {
+      const MYSQL_TIME& t = column.time;
+      return Value(Timestamp::from_parts(date_of(t, column, sql), static_cast<int>(t.hour),
+                                         static_cast<int>(t.minute), static_cast<int>(t.second),
+                                         static_cast<int>(t.second_part)));
+    }
+    case Type::text: {
+      auto bytes = column_bytes(stmt, index, column, bind, sql, stage);
+      return Value(std::string(bytes.begin(), bytes.end()));
+    }
+    case Type::bytes: {
+      auto bytes = column_bytes(stmt, index, column, bind, sql, stage);
+      return Value(Bytes{std::vector<std::uint8_t>(bytes.begin(), bytes.end())});
+    }
+  }
+  return Value();
+}
+
+// Frees a statement's result set however fetching ends, so the statement can run again.
+struct ResultGuard {
+  MYSQL_STMT* stmt;
+  ~ResultGuard() { mysql_stmt_free_result(stmt); }
+};
+
+}  // namespace
+
+PreparedStatement::PreparedStatement(MYSQL* connection, std::string sql) : sql_(std::move(sql)) {
+  stmt_ = mysql_stmt_init(connection);
+  if (stmt_ == nullptr) throw_error(connection, sql_, Stage::not_sent);
+  if (mysql_stmt_prepare(stmt_, sql_.data(), static_cast<unsigned long>(sql_.size())) != 0) {
+    // The destructor does not run for a throwing constructor: copy the error, then close.
+    const unsigned number = mysql_stmt_errno(stmt_);
+    const std::string state = mysql_stmt_sqlstate(stmt_);
+    const std::string message = mysql_stmt_error(stmt_);
+    mysql_stmt_close(stmt_);
+    throw_error(number, state, message, sql_, Stage::not_sent);
+  }
+}
+
+PreparedStatement::~PreparedStatement() { mysql_stmt_close(stmt_); }
+
+ExecResult PreparedStatement::run(const std::vector<Value>& params, const std::vector<Type>& result_types,
+                                  Stage stage) {
+  const unsigned long expected = mysql_stmt_param_count(stmt_);
+  if (expected != params.size()) {
+    throw Error(ErrorCategory::internal,
+                fmt::format("the statement has {} placeholders but {} values were given", expected, params.size()),
+                {}, sql_);
+  }
+  std::vector<MYSQL_BIND> binds(params.size());
+  std::vector<ParamBuffer> buffers(params.size());
+  for (std::size_t i = 0; i < params.size(); ++i) bind_param(params[i], binds[i], buffers[i]);
+  if (!params.empty() && mysql_stmt_bind_param(stmt_, binds.data()) != 0) {
+    throw_error(stmt_, sql_, Stage::not_sent);
+  }
+  if (mysql_stmt_execute(stmt_) != 0) throw_error(stmt_, sql_, stage);
+
+  ExecResult result;
+  if (mysql_stmt_field_count(stmt_) > 0) result.rows = fetch_rows(result_types, stage);
+  // For statements with a result set (SELECT, RETURNING) the library reports the row count.
+  result.affected_rows = static_cast<std::int64_t>(mysql_stmt_affected_rows(stmt_));
+  return result;
+}
+
+std::vector<Row> PreparedStatement::fetch_rows(const std::vector<Type>& result_types, Stage stage) {
+  ResultGuard guard{stmt_};
+  // Buffer the whole result client-side: it frees the connection for the next statement.
+  if (mysql_stmt_store_result(stmt_) != 0) throw_error(stmt_, sql_, stage);
+  const unsigned count = mysql_stmt_field_count(stmt_);
+  std::vector<ColumnBuffer> columns(count);
+  std::vector<MYSQL_BIND> binds(count);
+  MYSQL_RES* metadata = mysql_stmt_result_metadata(stmt_);
+  for (unsigned i = 0; i < count; ++i) {
+    columns[i].type = i < result_types.size() ? result_types[i] : Type::text;
+    if (metadata != nullptr) columns[i].name = mysql_fetch_field_direct(metadata, i)->name;
+    bind_column(columns[i], binds[i]);
+  }
+  if (metadata != nullptr) mysql_free_result(metadata);
+  if (mysql_stmt_bind_result(stmt_, binds.data()) != 0) throw_error(stmt_, sql_, stage);
+
+  std::vector<Row> rows;
+  for (;;) {
+    const int status = mysql_stmt_fetch(stmt_);
+    if (status == MYSQL_NO_DATA) break;
+    if (status == 1) throw_error(stmt_, sql_, stage);
+    Row row;
+    row.reserve(count);
+    for (unsigned i = 0; i < count; ++i) row.push_back(column_value(stmt_, i, columns[i], binds[i], sql_, stage));
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+PreparedStatement& StatementCache::get(MYSQL* connection, const std::string& sql) {
+  if (auto found = by_sql_.find(sql); found != by_sql_.end()) {
+    by_use_.splice(by_use_.begin(), by_use_, found->second);
+    return *by_use_.front();
+  }
+  auto statement = std::make_unique<PreparedStatement>(connection, sql);
+  if (by_use_.size() >= capacity_) {
+    by_sql_.erase(by_use_.back()->sql());
+    by_use_.pop_back();
+  }
+  by_use_.push_front(std::move(statement));
+  by_sql_.emplace(sql, by_use_.begin());
+  return *by_use_.front();
+}
+
+void StatementCache::clear() {
+  by_sql_.clear();
+  by_use_.clear();
+}
+
+}  // namespace upsert::detail::mysql

@@ -1,0 +1,52 @@
+#pragma once
+// Values to libpq parameters (typed by OID) and text-format results back to Values.
+
+#include <libpq-fe.h>
+
+#include <string>
+#include <vector>
+
+#include "upsert/value.hpp"
+
+namespace upsert::detail::postgres {
+
+// Type OIDs from pg_type; stable across releases, so they are spelt out instead of pulling in the
+// server's catalog headers. 0 lets the server infer the type (used for NULL).
+inline constexpr Oid unknown_oid = 0;
+inline constexpr Oid bool_oid = 16;
+inline constexpr Oid bytea_oid = 17;
+inline constexpr Oid int8_oid = 20;
+inline constexpr Oid text_oid = 25;
+inline constexpr Oid float8_oid = 701;
+inline constexpr Oid date_oid = 1082;
+inline constexpr Oid timestamp_oid = 1114;
+
+// The parameters of one statement in the arrays PQprepare / PQexecPrepared take. Text format for
+// everything but bytea, which goes in binary so zero bytes need no escaping. Points into `values`
+// (and into itself), so it is built in place and must not outlive them.
+class BoundParams {
+ public:
+  // Converts `values`; throws Error(data) for text PostgreSQL cannot store (a NUL byte).
+  BoundParams(const std::vector<Value>& values, const std::string& sql);
+  BoundParams(const BoundParams&) = delete;
+  BoundParams& operator=(const BoundParams&) = delete;
+
+  int count() const { return static_cast<int>(types_.size()); }
+  const std::vector<Oid>& types() const { return types_; }
+  const char* const* values() const { return pointers_.data(); }
+  const int* lengths() const { return lengths_.data(); }
+  const int* formats() const { return formats_.data(); }
+
+ private:
+  std::vector<Oid> types_;
+  std::vector<std::string> rendered_;  // text for numbers, booleans, dates and timestamps
+  std::vector<const char*> pointers_;  // nullptr for NULL
+  std::vector<int> lengths_;
+  std::vector<int> formats_;
+};
+
+// Every row of a text-format result: column i converted to `result_types[i]`, later columns as
+// text. Throws Error(data) naming the column when a value does not parse as its type.
+std::vector<Row> read_rows(const PGresult* result, const std::vector<Type>& result_types, const std::string& sql);
+
+}  // namespace upsert::detail::postgres

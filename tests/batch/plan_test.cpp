@@ -1,0 +1,125 @@
+// The batch stage without a database: merging equal keys, rounds, key order, chunking.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+
+#include "render/fixtures.hpp"
+#include "upsert/batch.hpp"
+
+namespace upsert::testing {
+namespace {
+
+std::shared_ptr<const Table> counter_table() {
+  return std::make_shared<const Table>(Table("c")
+                                           .column("k", Type::int64)
+                                           .column("n", Type::int64, default_value(0), not_null)
+                                           .column("hi", Type::int64)
+                                           .column("lo", Type::int64)
+                                           .column("tag", Type::text)
+                                           .column("first_seen", Type::text)
+                                           .unique_key({"k"}));
+}
+
+Upsert counter_upsert(std::vector<Row> rows) {
+  Upsert s = insert_into(counter_table());
+  s.rows(std::move(rows))
+      .on_conflict({"k"})
+      .do_update(aggregate_assignments({{"n", Aggregate::sum},
+                                        {"hi", Aggregate::max},
+                                        {"lo", Aggregate::min},
+                                        {"tag", Aggregate::last}}));
+  return s;
+}
+
+TEST(BatchPlan, MergesEqualKeysTheWayOneByOneWouldApplyThem) {
+  Upsert s = counter_upsert({{1, 1, 5, 5, "a", "first"},
+                             {2, 10, nullptr, nullptr, "x", "only"},
+                             {1, 2, nullptr, 3, "b", "second"},
+                             {1, 4, 9, nullptr, nullptr, "third"}});
+  BatchPlan plan = plan_batch(s, 65535);
+  ASSERT_EQ(plan.statements.size(), 1u);
+  EXPECT_EQ(plan.merged_rows, 2u);
+  EXPECT_EQ(plan.rounds, 1u);
+  // Sum 1+2+4; max ignores NULL; min ignores NULL; last takes the last value, NULL included;
+  // a column no assignment touches keeps the first row's value (later rows never update it).
+  const std::vector<Row> expected{{1, 7, 9, 3, nullptr, "first"}, {2, 10, nullptr, nullptr, "x", "only"}};
+  EXPECT_EQ(plan.statements[0].row_values(), expected);
+}
+
+TEST(BatchPlan, SortsRowsByKeyWhateverTheInputOrder) {
+  std::vector<Row> rows;
+  for (int k = 0; k < 500; ++k) rows.push_back({k, 1, nullptr, nullptr, nullptr, nullptr});
+  std::shuffle(rows.begin(), rows.end(), std::mt19937(7));
+  BatchPlan plan = plan_batch(counter_upsert(rows), 65535, {.max_rows_per_statement = 100});
+  ASSERT_EQ(plan.statements.size(), 5u);
+  std::int64_t previous = -1;
+  for (const auto& st : plan.statements) {
+    for (const auto& row : st.row_values()) {
+      EXPECT_GT(row[0].as<std::int64_t>(), previous);
+      previous = row[0].as<std::int64_t>();
+    }
+  }
+}
+
+TEST(BatchPlan, SplitsByRowCapAndByParameterLimit) {
+  std::vector<Row> rows;
+  for (int k = 0; k < 2500; ++k) rows.push_back({k, 1, nullptr, nullptr, nullptr, nullptr});
+  BatchPlan by_cap = plan_batch(counter_upsert(rows), 65535, {.max_rows_per_statement = 1000});
+  ASSERT_EQ(by_cap.statements.size(), 3u);
+  EXPECT_EQ(by_cap.statements[2].row_values().size(), 500u);
+  // Six columns per row: 600 parameters hold exactly 100 rows.
+  BatchPlan by_parameters = plan_batch(counter_upsert(rows), 600, {.max_rows_per_statement = 1000});
+  ASSERT_EQ(by_parameters.statements.size(), 25u);
+  for (const auto& st : by_parameters.statements) EXPECT_EQ(st.row_values().size(), 100u);
+  BatchPlan uneven = plan_batch(counter_upsert(rows), 605, {.max_rows_per_statement = 1000});
+  EXPECT_EQ(uneven.statements.front().row_values().size(), 100u);
+}
+
+TEST(BatchPlan, RowsThatCannotMergeGoInSuccessiveRounds) {
+  Upsert s = insert_into(counter_table());
+  s.rows({{1, 1, nullptr, nullptr, "a", nullptr},
+          {1, 2, nullptr, nullptr, "b", nullptr},
+          {2, 3, nullptr, nullptr, "c", nullptr},
+          {1, 4, nullptr, nullptr, "d", nullptr}})
+      .on_conflict({"k"})
+      .do_update({{"n", proposed("n")}}, proposed("n") > col("n"));
+  ASSERT_FALSE(merge_rules(s).has_value());
+  BatchPlan plan = plan_batch(s, 65535);
+  EXPECT_EQ(plan.rounds, 3u);
+  ASSERT_EQ(plan.statements.size(), 3u);
+  EXPECT_EQ(plan.statements[0].row_values().size(), 2u);  // first row of keys 1 and 2
+  EXPECT_EQ(plan.statements[1].row_values()[0][4], Value("b"));
+  EXPECT_EQ(plan.statements[2].row_values()[0][4], Value("d"));
+  EXPECT_EQ(plan.input_round, (std::vector<std::size_t>{0, 1, 0, 2}));
+}
+
+TEST(BatchPlan, AssignmentsReadingOtherColumnsAreNotMerged) {
+  Upsert s = insert_into(counter_table());
+  s.rows({{1, 1, 1, nullptr, nullptr, nullptr}, {1, 2, 2, nullptr, nullptr, nullptr}})
+      .on_conflict({"k"})
+      .do_update({{"n", col("n") + proposed("n")}, {"hi", col("n")}});
+  EXPECT_FALSE(merge_rules(s).has_value());
+  EXPECT_EQ(plan_batch(s, 65535).rounds, 2u);
+}
+
+TEST(BatchPlan, DoNothingKeepsTheFirstRowOfAKey) {
+  Upsert s = insert_into(counter_table());
+  s.rows({{1, 1, nullptr, nullptr, "first", nullptr}, {1, 2, nullptr, nullptr, "second", nullptr}})
+      .on_conflict({"k"})
+      .do_nothing();
+  BatchPlan plan = plan_batch(s, 65535);
+  ASSERT_EQ(plan.statements.size(), 1u);
+  ASSERT_EQ(plan.statements[0].row_values().size(), 1u);
+  EXPECT_EQ(plan.statements[0].row_values()[0][4], Value("first"));
+}
+
+TEST(BatchPlan, ASumThatOverflowsWhileMergingIsReported) {
+  const std::int64_t big = std::numeric_limits<std::int64_t>::max() - 1;
+  Upsert s = counter_upsert({{1, big, nullptr, nullptr, nullptr, nullptr}, {1, 5, nullptr, nullptr, nullptr, nullptr}});
+  expect_error([&] { plan_batch(s, 65535); }, ErrorCategory::overflow, {"overflows int64"});
+}
+
+}  // namespace
+}  // namespace upsert::testing
