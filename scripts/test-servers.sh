@@ -384,15 +384,14 @@ start_mariadb() {
 
 setup_mariadb_db() {
   # Two accounts: with skip-name-resolve, 'localhost' matches socket connections and '127.0.0.1'
-  # matches TCP. KILL of the account's own connections needs no privilege; PROCESS lets tests see
-  # every connection in SHOW PROCESSLIST.
+  # matches TCP. The server is a throwaway, so the test account gets every privilege: fault tests
+  # create an account of their own per victim connection, to KILL exactly that one.
   local sql="CREATE DATABASE $db_name CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci;"
   local host
   for host in localhost 127.0.0.1; do
     sql+="
 CREATE USER '$db_user'@'$host' IDENTIFIED BY '$db_password';
-GRANT ALL PRIVILEGES ON \`$db_name\`.* TO '$db_user'@'$host';
-GRANT PROCESS ON *.* TO '$db_user'@'$host';"
+GRANT ALL PRIVILEGES ON *.* TO '$db_user'@'$host' WITH GRANT OPTION;"
   done
   if ! mdb_client --socket="$mdb_sock" -uroot <<<"$sql" >&2; then
     die "creating the MariaDB user/database failed"

@@ -30,11 +30,11 @@ std::optional<MergeRules> merge_rules(const Upsert& statement);
 
 /// A batch cut into statements.
 struct BatchPlan {
-  std::vector<Upsert> statements;       ///< in execution order; rows sorted by key within each
-  std::vector<std::size_t> input_round; ///< per input row: the round that carries it (0 unless rounds)
-  std::vector<std::size_t> statement_round; ///< per statement: its round
-  std::size_t merged_rows = 0;          ///< rows left after merging equal keys
-  std::size_t rounds = 1;               ///< 1, or more when equal keys could not be merged
+  std::vector<Upsert> statements;            ///< in execution order; rows sorted by key within each
+  std::vector<std::size_t> input_round;      ///< per input row: the round that carries it (0 unless rounds)
+  std::vector<std::size_t> statement_round;  ///< per statement: its round
+  std::size_t merged_rows = 0;               ///< rows left after merging equal keys
+  std::size_t rounds = 1;                    ///< 1, or more when equal keys could not be merged
 };
 
 /// Plans a batch: merges equal keys (or splits them into rounds), sorts by key and splits into

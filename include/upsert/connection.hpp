@@ -26,9 +26,9 @@ struct ExecResult {
 
 /// How transient errors (deadlock, serialization failure, busy, lock timeout) are retried.
 struct RetryPolicy {
-  int max_attempts = 10;                               ///< attempts in all, the first included
-  std::chrono::milliseconds first_backoff{1};          ///< sleep before the second attempt
-  std::chrono::milliseconds max_backoff{200};          ///< the backoff doubles up to this, with jitter
+  int max_attempts = 10;                       ///< attempts in all, the first included
+  std::chrono::milliseconds first_backoff{1};  ///< sleep before the second attempt
+  std::chrono::milliseconds max_backoff{200};  ///< the backoff doubles up to this, with jitter
 };
 
 /// Counters of one connection.

@@ -49,6 +49,12 @@ Sql render_key_lookup(const Upsert& statement, Dialect dialect);
 /// Drivers whose engine has no usable RETURNING read a written row back with it, in the same transaction.
 Sql render_row_lookup(const Upsert& statement, Dialect dialect, const std::vector<std::string>& columns);
 
+/// SELECT `columns` FROM table WHERE each of `where_columns` equals its value (bound), for reading
+/// back a few rows by key (the counter writer's ledger, tests).
+Sql render_select(const Table& table, const std::vector<std::string>& columns,
+                  const std::vector<std::string>& where_columns, const std::vector<Value>& where_values,
+                  Dialect dialect);
+
 /// CREATE TABLE IF NOT EXISTS (and CREATE UNIQUE INDEX for partial keys): one or more statements.
 std::vector<std::string> create_table_sql(const Table& table, Dialect dialect);
 

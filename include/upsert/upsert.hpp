@@ -8,4 +8,5 @@
 #include "upsert/statement.hpp"
 #include "upsert/aggregate.hpp"
 #include "upsert/connection.hpp"
+#include "upsert/counter_writer.hpp"
 #include "upsert/value.hpp"

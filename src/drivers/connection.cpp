@@ -20,13 +20,27 @@ Connection::Connection(Connection&&) noexcept = default;
 Connection& Connection::operator=(Connection&&) noexcept = default;
 Connection::~Connection() = default;
 
-Dialect Connection::dialect() const { return driver_->dialect(); }
-std::string Connection::server_version() { return driver_->server_version(); }
-bool Connection::in_transaction() const { return driver_->in_transaction(); }
-void Connection::set_render_options(RenderOptions options) { render_options_ = options; }
-void Connection::set_retry_policy(RetryPolicy policy) { retry_policy_ = policy; }
-const ConnectionStats& Connection::stats() const { return stats_; }
-Driver& Connection::driver() { return *driver_; }
+Dialect Connection::dialect() const {
+  return driver_->dialect();
+}
+std::string Connection::server_version() {
+  return driver_->server_version();
+}
+bool Connection::in_transaction() const {
+  return driver_->in_transaction();
+}
+void Connection::set_render_options(RenderOptions options) {
+  render_options_ = options;
+}
+void Connection::set_retry_policy(RetryPolicy policy) {
+  retry_policy_ = policy;
+}
+const ConnectionStats& Connection::stats() const {
+  return stats_;
+}
+Driver& Connection::driver() {
+  return *driver_;
+}
 
 namespace {
 
@@ -101,9 +115,8 @@ BatchResult Connection::execute_batch(const Upsert& statement, const BatchOption
   std::map<std::pair<std::size_t, Row>, Row> returned;  // (round, key) -> returned row
 
   auto run = [&](Upsert& s, std::size_t round) {
-    ExecResult r = driver_->in_transaction()
-                       ? driver_->execute_many(s, render_options_)
-                       : with_retry([&] { return driver_->execute_many(s, render_options_); });
+    ExecResult r = driver_->in_transaction() ? driver_->execute_many(s, render_options_)
+                                             : with_retry([&] { return driver_->execute_many(s, render_options_); });
     result.affected_rows += r.affected_rows;
     ++result.statements;
     for (auto& row : r.rows) {
@@ -157,9 +170,15 @@ void Connection::create_table(const Table& table) {
   for (const auto& statement : create_table_sql(table, dialect())) execute_script(statement);
 }
 
-void Connection::begin(bool for_write) { driver_->begin(for_write); }
-void Connection::commit() { driver_->commit(); }
-void Connection::rollback() { driver_->rollback(); }
+void Connection::begin(bool for_write) {
+  driver_->begin(for_write);
+}
+void Connection::commit() {
+  driver_->commit();
+}
+void Connection::rollback() {
+  driver_->rollback();
+}
 
 void Connection::transaction(const std::function<void(Connection&)>& work) {
   for (int n = 1;; ++n) {

@@ -8,6 +8,8 @@
 // - the statement fires on any unique key, so a table with another key the row could hit is
 //   refused unless the caller opts in.
 // ON DUPLICATE KEY UPDATE has no WHERE: `c = IF(condition, new value, c)` keeps the old value.
+// MariaDB's RETURNING also returns rows left unchanged (by DO NOTHING or a false condition), so
+// RETURNING is rendered only when every row is written; the driver reads the others back.
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -134,8 +136,8 @@ Sql render_mysql(const Upsert& s, const RenderOptions& options, Dialect dialect)
     // PostgreSQL returns only the rows it inserted or updated; MariaDB also returns the existing rows
     // that DO NOTHING or a false condition left alone, which would look like writes.
     refuse(dialect, "RETURNING with DO NOTHING or a DO UPDATE condition: MariaDB also returns the rows it left "
-                    "unchanged, where PostgreSQL returns only rows it inserted or updated; drop RETURNING or the "
-                    "condition");
+                    "unchanged, where PostgreSQL returns only rows it inserted or updated; Connection::execute "
+                    "reads a single row back instead, or drop RETURNING");
   }
 
   const Table& table = s.table();

@@ -26,10 +26,8 @@ Upsert counter_upsert(std::vector<Row> rows) {
   Upsert s = insert_into(counter_table());
   s.rows(std::move(rows))
       .on_conflict({"k"})
-      .do_update(aggregate_assignments({{"n", Aggregate::sum},
-                                        {"hi", Aggregate::max},
-                                        {"lo", Aggregate::min},
-                                        {"tag", Aggregate::last}}));
+      .do_update(aggregate_assignments(
+          {{"n", Aggregate::sum}, {"hi", Aggregate::max}, {"lo", Aggregate::min}, {"tag", Aggregate::last}}));
   return s;
 }
 

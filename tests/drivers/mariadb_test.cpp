@@ -493,7 +493,9 @@ TEST(MariadbErrors, ServerErrorsMapToTheirCategories) {
   EXPECT_EQ(code_of({2, "x", "many", nullptr, 1, nullptr}), std::pair(C::data, std::string("1366")));
   EXPECT_EQ(code_of({2, "x", 1, "2024-02-30", 1, nullptr}), std::pair(C::data, std::string("1292")));
 
-  Error missing = error_of([&] { c.query(Sql{"SELECT * FROM " + quote_identifier(name + "_missing", Dialect::mariadb), {}}, {}); });
+  Error missing = error_of([&] {
+    c.query(Sql{"SELECT * FROM " + quote_identifier(name + "_missing", Dialect::mariadb), {}}, {});
+  });
   EXPECT_EQ(missing.category(), C::syntax);
   EXPECT_TRUE(starts_with(missing.engine_code(), "1146")) << missing.engine_code();
   EXPECT_EQ(error_of([&] { c.execute_script("SELEC 1"); }).category(), C::syntax);

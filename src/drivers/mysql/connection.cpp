@@ -43,9 +43,13 @@ constexpr unsigned connect_timeout_seconds = 10;
 
 }  // namespace
 
-MysqlDriver::MysqlDriver(ConnectTarget target) : target_(std::move(target)) { open(); }
+MysqlDriver::MysqlDriver(ConnectTarget target) : target_(std::move(target)) {
+  open();
+}
 
-MysqlDriver::~MysqlDriver() { close(); }
+MysqlDriver::~MysqlDriver() {
+  close();
+}
 
 void MysqlDriver::open() {
   init_library_once();
@@ -67,9 +71,9 @@ void MysqlDriver::open() {
   // unchanged row, which is how execute() tells them apart.
   const unsigned long flags = CLIENT_MULTI_STATEMENTS;
   const char* host = socket ? "localhost" : target_.host.c_str();
-  if (mysql_real_connect(mysql_, host, target_.user.empty() ? nullptr : target_.user.c_str(),
-                         target_.password.c_str(), target_.database.c_str(), target_.port,
-                         socket ? target_.socket.c_str() : nullptr, flags) == nullptr) {
+  if (mysql_real_connect(mysql_, host, target_.user.empty() ? nullptr : target_.user.c_str(), target_.password.c_str(),
+                         target_.database.c_str(), target_.port, socket ? target_.socket.c_str() : nullptr,
+                         flags) == nullptr) {
     const unsigned number = mysql_errno(mysql_);
     const std::string state = mysql_sqlstate(mysql_);
     const std::string message = fmt::format("cannot connect to {} as \"{}\" (database \"{}\"): {}",

@@ -38,6 +38,9 @@ std::string_view hint(ErrorCategory category) {
     case ErrorCategory::outcome_unknown:
       return "the connection was lost after the statement was sent, so it may or may not have been applied: "
              "check the row before running it again";
+    case ErrorCategory::unsupported:
+      return "the connection runs at READ COMMITTED, which InnoDB can only log row by row: set binlog_format "
+             "to ROW or MIXED on the server";
     case ErrorCategory::overflow:
       return "the result does not fit the column's type: keep values in range or widen the column";
     default: return {};
@@ -84,6 +87,9 @@ ErrorCategory category_for(unsigned error_number, Stage stage) {
     case 1525:  // ER_WRONG_VALUE
     case 4078:  // ER_ILLEGAL_PARAMETER_DATA_TYPES2_FOR_OPERATION (MariaDB)
       return ErrorCategory::data;
+
+    case 1665:  // ER_BINLOG_STMT_MODE_AND_ROW_ENGINE: binlog_format=STATEMENT refuses READ COMMITTED writes
+      return ErrorCategory::unsupported;
 
     case 1064:  // ER_PARSE_ERROR
     case 1146:  // ER_NO_SUCH_TABLE

@@ -185,9 +185,8 @@ Value column_value(MYSQL_STMT* stmt, unsigned index, ColumnBuffer& column, const
     case Type::date: return Value(date_of(column.time, column, sql));
     case Type::timestamp: {
       const MYSQL_TIME& t = column.time;
-      return Value(Timestamp::from_parts(date_of(t, column, sql), static_cast<int>(t.hour),
-                                         static_cast<int>(t.minute), static_cast<int>(t.second),
-                                         static_cast<int>(t.second_part)));
+      return Value(Timestamp::from_parts(date_of(t, column, sql), static_cast<int>(t.hour), static_cast<int>(t.minute),
+                                         static_cast<int>(t.second), static_cast<int>(t.second_part)));
     }
     case Type::text: {
       auto bytes = column_bytes(stmt, index, column, bind, sql, stage);
@@ -222,15 +221,17 @@ PreparedStatement::PreparedStatement(MYSQL* connection, std::string sql) : sql_(
   }
 }
 
-PreparedStatement::~PreparedStatement() { mysql_stmt_close(stmt_); }
+PreparedStatement::~PreparedStatement() {
+  mysql_stmt_close(stmt_);
+}
 
 ExecResult PreparedStatement::run(const std::vector<Value>& params, const std::vector<Type>& result_types,
                                   Stage stage) {
   const unsigned long expected = mysql_stmt_param_count(stmt_);
   if (expected != params.size()) {
     throw Error(ErrorCategory::internal,
-                fmt::format("the statement has {} placeholders but {} values were given", expected, params.size()),
-                {}, sql_);
+                fmt::format("the statement has {} placeholders but {} values were given", expected, params.size()), {},
+                sql_);
   }
   std::vector<MYSQL_BIND> binds(params.size());
   std::vector<ParamBuffer> buffers(params.size());

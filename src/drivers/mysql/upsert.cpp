@@ -38,7 +38,7 @@ RowOutcome outcome_of(std::int64_t affected_rows, const Upsert& statement, const
       // on PostgreSQL, which returns the row. DO NOTHING, or a condition that was false, leaves it
       // untouched. (A true condition that changes nothing looks the same here: reported untouched.)
       return statement.action() == ConflictAction::do_update && !statement.update_where() ? RowOutcome::updated
-                                                                                           : RowOutcome::untouched;
+                                                                                          : RowOutcome::untouched;
     default:
       throw Error(ErrorCategory::internal,
                   fmt::format("a one-row upsert reported {} affected rows (expected 0, 1 or 2); is the connection "
@@ -73,13 +73,14 @@ Upsert without_returning(const Upsert& statement) {
 
 void require_one_row(const Upsert& statement, Dialect dialect) {
   if (statement.row_values().size() == 1) return;
-  refuse(dialect,
-         fmt::format("this upsert of {} rows asks for {}, which {} can only work out for one row at a time "
-                     "(from the affected-row count); run the rows one by one, or drop the inserted flag{}",
-                     statement.row_values().size(),
-                     statement.returns_inserted_flag() ? "the inserted flag" : "RETURNING of written rows only",
-                     dialect == Dialect::mysql ? "MySQL" : "MariaDB",
-                     dialect == Dialect::mysql ? " and RETURNING" : " (and use DO UPDATE without WHERE for RETURNING)"));
+  refuse(
+      dialect,
+      fmt::format("this upsert of {} rows asks for {}, which {} can only work out for one row at a time "
+                  "(from the affected-row count); run the rows one by one, or drop the inserted flag{}",
+                  statement.row_values().size(),
+                  statement.returns_inserted_flag() ? "the inserted flag" : "RETURNING of written rows only",
+                  dialect == Dialect::mysql ? "MySQL" : "MariaDB",
+                  dialect == Dialect::mysql ? " and RETURNING" : " (and use DO UPDATE without WHERE for RETURNING)"));
 }
 
 // The read-back finds the row by the conflict key: it must still be the written row's key.
@@ -104,9 +105,8 @@ void require_read_back_by_key(const Upsert& statement, Dialect dialect, const Re
 
 ExecResult MysqlDriver::execute(const Upsert& statement, const RenderOptions& options) {
   const bool has_columns = !statement.returning_columns().empty();
-  const bool needs_outcome =
-      statement.returns_inserted_flag() ||
-      (has_columns && (dialect_ == Dialect::mysql || may_leave_rows_untouched(statement)));
+  const bool needs_outcome = statement.returns_inserted_flag() ||
+                             (has_columns && (dialect_ == Dialect::mysql || may_leave_rows_untouched(statement)));
   if (!needs_outcome) return run(render(statement, dialect_, options), column_types(statement));
   return execute_with_outcome(statement, options);
 }

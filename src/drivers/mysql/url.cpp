@@ -19,8 +19,8 @@ constexpr std::string_view expected_form =
     "percent-encode '@', ':', '/' and '%' inside the user or password";
 
 [[noreturn]] void bad_url(std::string_view url, std::string_view why) {
-  throw Error(ErrorCategory::invalid_argument, fmt::format("bad MySQL/MariaDB URL \"{}\": {}; {}", url, why,
-                                                           expected_form));
+  throw Error(ErrorCategory::invalid_argument,
+              fmt::format("bad MySQL/MariaDB URL \"{}\": {}; {}", url, why, expected_form));
 }
 
 int hex_digit(char c) {

@@ -20,7 +20,7 @@ namespace {
 }
 
 // Resets a statement and drops its bindings whatever happens, so a cached statement holds no lock
-// and no pointer into the caller's values once run_statement returns.
+// and no copy of the caller's values once run_statement returns.
 class ResetOnExit {
  public:
   explicit ResetOnExit(sqlite3_stmt* statement) : statement_(statement) {}

@@ -1,0 +1,32 @@
+// Plain SELECTs by key, for reading back a few rows (the counter writer's ledger).
+
+#include <fmt/format.h>
+
+#include "render/dialects.hpp"
+#include "upsert/error.hpp"
+
+namespace upsert {
+
+Sql render_select(const Table& table, const std::vector<std::string>& columns,
+                  const std::vector<std::string>& where_columns, const std::vector<Value>& where_values,
+                  Dialect dialect) {
+  if (where_columns.size() != where_values.size()) {
+    throw Error(ErrorCategory::invalid_argument, fmt::format("render_select: {} WHERE columns but {} values",
+                                                             where_columns.size(), where_values.size()));
+  }
+  for (const auto& c : columns) table.column_named(c);
+  for (const auto& c : where_columns) table.column_named(c);
+  detail::SqlWriter w(detail::rules_for(dialect), table);
+  w << "SELECT ";
+  w.ident_list(columns);
+  w << " FROM ";
+  w.ident(table.name());
+  for (std::size_t i = 0; i < where_columns.size(); ++i) {
+    w << (i == 0 ? " WHERE " : " AND ");
+    w.ident(where_columns[i]) << " = ";
+    w.param(where_values[i]);
+  }
+  return w.take();
+}
+
+}  // namespace upsert

@@ -1,0 +1,465 @@
+// The counter writer. Producers fold deltas into sharded in-memory maps; one flush thread swaps
+// the maps out and writes them through the batch path inside a transaction that also records
+// the flush in a ledger row, so a flush whose COMMIT outcome is unknown can be checked instead
+// of being lost or applied twice.
+
+#include "upsert/counter_writer.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <random>
+#include <unordered_map>
+
+#include "upsert/render.hpp"
+#include "upsert/statement.hpp"
+
+namespace upsert {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::size_t hash_value(const Value& v) {
+  struct Hasher {
+    std::size_t operator()(std::monostate) const { return 0x9e3779b9u; }
+    std::size_t operator()(std::int64_t x) const { return std::hash<std::int64_t>{}(x); }
+    std::size_t operator()(double x) const { return std::hash<double>{}(x); }
+    std::size_t operator()(bool x) const { return x ? 1u : 2u; }
+    std::size_t operator()(const std::string& x) const { return std::hash<std::string>{}(x); }
+    std::size_t operator()(const Date& x) const { return std::hash<std::int64_t>{}(x.days_since_epoch()); }
+    std::size_t operator()(const Timestamp& x) const { return std::hash<std::int64_t>{}(x.micros_since_epoch); }
+    std::size_t operator()(const Bytes& x) const {
+      return std::hash<std::string_view>{}(
+          std::string_view(reinterpret_cast<const char*>(x.data.data()), x.data.size()));
+    }
+  };
+  return std::visit(Hasher{}, v.storage()) ^ (v.storage().index() * 0x85ebca6bu);
+}
+
+// Hash and equality over a key given as a span, so that looking up a pending key needs no copy.
+struct KeyHash {
+  using is_transparent = void;
+  std::size_t operator()(std::span<const Value> key) const {
+    std::size_t h = 1469598103934665603u;
+    for (const auto& v : key) h = (h ^ hash_value(v)) * 1099511628211u;
+    return h;
+  }
+  std::size_t operator()(const Row& key) const { return (*this)(std::span<const Value>(key)); }
+};
+struct KeyEqual {
+  using is_transparent = void;
+  bool operator()(std::span<const Value> a, std::span<const Value> b) const {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end());
+  }
+  bool operator()(const Row& a, std::span<const Value> b) const { return (*this)(std::span<const Value>(a), b); }
+  bool operator()(std::span<const Value> a, const Row& b) const { return (*this)(a, std::span<const Value>(b)); }
+  bool operator()(const Row& a, const Row& b) const { return a == b; }
+};
+
+using PendingMap = std::unordered_map<Row, Row, KeyHash, KeyEqual>;
+
+// One slice of the pending keys with its own lock: producers on different keys rarely meet.
+struct alignas(64) Shard {
+  std::mutex mutex;
+  PendingMap pending;
+};
+
+constexpr std::size_t shard_count = 64;
+
+bool type_fits(const Value& v, Type t) {
+  return v.is_null() || v.type() == t || (t == Type::float64 && v.type() == Type::int64);
+}
+
+std::string random_writer_id() {
+  std::random_device device;
+  std::uint64_t bits = (std::uint64_t{device()} << 32) ^ device();
+  return fmt::format("w{:016x}", bits);
+}
+
+}  // namespace
+
+struct CounterWriter::Impl {
+  Impl(Connection c, std::shared_ptr<const Table> t, CounterWriterOptions o);
+  void run_flush_thread();
+  std::vector<Row> drain();
+  void write(std::vector<Row> rows);
+  void write_with_ledger(std::span<const Row> rows, std::int64_t depth);
+  bool committed(std::int64_t seq);
+  void reconnect_until(Clock::time_point deadline);
+  void back_off(int attempt);
+  void report(std::span<const Row> rows, const Error& error);
+  bool add(std::span<const Value> key, std::span<const Value> values);
+
+  Connection connection;
+  std::shared_ptr<const Table> table;
+  CounterWriterOptions options;
+  std::vector<AggregateColumn> aggregates;
+  std::vector<Type> key_types, value_types;
+  std::shared_ptr<const Table> ledger;
+  std::string writer_id = random_writer_id();
+  std::int64_t flush_seq = 0;
+  Upsert template_statement;
+
+  std::array<Shard, shard_count> shards;
+  std::atomic<std::size_t> pending_keys{0};
+
+  // The flush thread's schedule: requests, completions, closing.
+  std::mutex schedule_mutex;
+  std::condition_variable wake_flusher;
+  std::condition_variable flush_done;
+  std::condition_variable room;
+  std::uint64_t requested = 0;
+  std::uint64_t completed = 0;
+  bool closing = false;
+  std::atomic<bool> closed{false};
+  std::atomic<int> active_adds{0};
+  std::thread flusher;
+
+  std::mutex failures_mutex;
+  std::vector<WriterFailure> failures;
+
+  std::atomic<std::uint64_t> accepted{0}, merged{0}, refused{0}, flushes{0}, flushed_rows{0}, statements{0}, retries{0},
+      failed_keys{0}, ledger_checks{0};
+  std::atomic<std::int64_t> last_latency_us{0}, max_latency_us{0};
+};
+
+CounterWriter::Impl::Impl(Connection c, std::shared_ptr<const Table> t, CounterWriterOptions o)
+    : connection(std::move(c)), table(std::move(t)), options(std::move(o)), template_statement(table) {
+  auto add_all = [&](const std::vector<std::string>& columns, Aggregate a) {
+    for (const auto& name : columns) aggregates.push_back({name, a});
+  };
+  add_all(options.sum, Aggregate::sum);
+  add_all(options.max, Aggregate::max);
+  add_all(options.min, Aggregate::min);
+  add_all(options.last, Aggregate::last);
+  if (options.key.empty()) throw Error(ErrorCategory::invalid_argument, "CounterWriter needs key columns");
+  if (aggregates.empty()) {
+    throw Error(ErrorCategory::invalid_argument, "CounterWriter needs aggregated columns (sum, max, min or last)");
+  }
+  std::vector<std::string> columns = options.key;
+  for (const auto& k : options.key) key_types.push_back(table->column_named(k).type);
+  for (const auto& a : aggregates) {
+    value_types.push_back(table->column_named(a.column).type);
+    columns.push_back(a.column);
+  }
+  // Validates the whole shape once (unknown columns, key not unique) before any add().
+  template_statement.columns(columns).on_conflict(options.key).do_update(aggregate_assignments(aggregates));
+
+  ledger = std::make_shared<const Table>(Table(options.ledger_table)
+                                             .column("writer_id", Type::text)
+                                             .column("flush_seq", Type::int64, not_null)
+                                             .unique_key({"writer_id"}));
+  connection.create_table(*ledger);
+  flusher = std::thread([this] { run_flush_thread(); });
+}
+
+bool CounterWriter::Impl::add(std::span<const Value> key, std::span<const Value> values) {
+  // close() waits for adds in flight before its last drain, so nothing accepted is left behind.
+  struct InFlight {
+    std::atomic<int>& count;
+    explicit InFlight(std::atomic<int>& c) : count(c) { ++count; }
+    ~InFlight() { --count; }
+  } in_flight(active_adds);
+  if (closed.load()) {
+    throw Error(ErrorCategory::invalid_argument, "add() after close(): the writer no longer accepts increments");
+  }
+  if (key.size() != key_types.size() || values.size() != value_types.size()) {
+    throw Error(ErrorCategory::invalid_argument,
+                fmt::format("add() takes {} key values ({}) and {} aggregated values, got {} and {}", key_types.size(),
+                            fmt::join(options.key, ", "), value_types.size(), key.size(), values.size()));
+  }
+  for (std::size_t i = 0; i < key.size(); ++i) {
+    if (key[i].is_null()) {
+      throw Error(ErrorCategory::invalid_argument,
+                  fmt::format("NULL in key column \"{}\": a NULL key never conflicts, so it would insert a new "
+                              "row every flush; give it a value",
+                              options.key[i]));
+    }
+    if (!type_fits(key[i], key_types[i])) {
+      throw Error(ErrorCategory::invalid_argument, fmt::format("key column \"{}\" is {}, got {}", options.key[i],
+                                                               type_name(key_types[i]), key[i].to_string()));
+    }
+  }
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (!type_fits(values[i], value_types[i])) {
+      throw Error(ErrorCategory::invalid_argument, fmt::format("column \"{}\" is {}, got {}", aggregates[i].column,
+                                                               type_name(value_types[i]), values[i].to_string()));
+    }
+  }
+
+  const std::size_t h = KeyHash{}(key);
+  Shard& shard = shards[h % shard_count];
+  {
+    std::unique_lock lock(shard.mutex);
+    auto it = shard.pending.find(key);
+    if (it != shard.pending.end()) {
+      Row& stored = it->second;
+      // Combine into a reused scratch row first, so that an overflow leaves the pending deltas
+      // as they were, and a hot key costs no allocation.
+      thread_local Row scratch;
+      scratch.resize(values.size());
+      for (std::size_t i = 0; i < values.size(); ++i) {
+        scratch[i] = combine(aggregates[i].aggregate, stored[i], values[i]);
+      }
+      for (std::size_t i = 0; i < values.size(); ++i) std::swap(stored[i], scratch[i]);
+      ++merged;
+      ++accepted;
+      return true;
+    }
+    if (pending_keys.load(std::memory_order_relaxed) >= options.max_pending_keys) {
+      if (options.when_full == WhenFull::refuse) {
+        ++refused;
+        return false;
+      }
+      lock.unlock();
+      std::unique_lock schedule(schedule_mutex);
+      ++requested;
+      wake_flusher.notify_one();
+      room.wait(schedule, [&] { return pending_keys.load() < options.max_pending_keys || closing; });
+      schedule.unlock();
+      return add(key, values);  // the key may have become pending meanwhile
+    }
+    shard.pending.emplace(Row(key.begin(), key.end()), Row(values.begin(), values.end()));
+  }
+  ++accepted;
+  if (pending_keys.fetch_add(1, std::memory_order_relaxed) + 1 == options.flush_at_pending_keys) {
+    std::lock_guard schedule(schedule_mutex);
+    ++requested;
+    wake_flusher.notify_one();
+  }
+  return true;
+}
+
+std::vector<Row> CounterWriter::Impl::drain() {
+  std::vector<Row> rows;
+  for (auto& shard : shards) {
+    PendingMap taken;
+    {
+      std::lock_guard lock(shard.mutex);
+      taken.swap(shard.pending);
+    }
+    pending_keys.fetch_sub(taken.size());
+    rows.reserve(rows.size() + taken.size());
+    for (auto& [key, values] : taken) {
+      Row row = key;
+      row.insert(row.end(), std::make_move_iterator(values.begin()), std::make_move_iterator(values.end()));
+      rows.push_back(std::move(row));
+    }
+  }
+  {
+    std::lock_guard schedule(schedule_mutex);
+    room.notify_all();
+  }
+  return rows;
+}
+
+void CounterWriter::Impl::run_flush_thread() {
+  std::unique_lock schedule(schedule_mutex);
+  for (;;) {
+    wake_flusher.wait_for(schedule, options.flush_interval, [&] { return requested > completed || closing; });
+    const std::uint64_t serving = requested;
+    const bool last_round = closing;
+    schedule.unlock();
+    if (last_round) {
+      while (active_adds.load() > 0) std::this_thread::yield();
+    }
+    std::vector<Row> rows = drain();
+    if (!rows.empty()) {
+      auto start = Clock::now();
+      write(std::move(rows));
+      auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
+      last_latency_us = us;
+      if (us > max_latency_us) max_latency_us = us;
+    }
+    schedule.lock();
+    completed = std::max(completed, serving);
+    flush_done.notify_all();
+    if (last_round) return;
+  }
+}
+
+void CounterWriter::Impl::write(std::vector<Row> rows) {
+  ++flushes;
+  write_with_ledger(rows, 0);
+}
+
+void CounterWriter::Impl::back_off(int attempt) {
+  thread_local std::minstd_rand random(std::random_device{}());
+  auto ceiling =
+      std::min<std::int64_t>(options.first_backoff.count() << std::min(attempt, 20), options.max_backoff.count());
+  std::uniform_int_distribution<std::int64_t> pick(ceiling / 2, std::max<std::int64_t>(ceiling, 1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(pick(random)));
+}
+
+void CounterWriter::Impl::reconnect_until(Clock::time_point deadline) {
+  for (int attempt = 0;; ++attempt) {
+    try {
+      connection.driver().reconnect();
+      return;
+    } catch (const Error&) {
+      if (Clock::now() >= deadline) throw;
+      back_off(attempt);
+    }
+  }
+}
+
+bool CounterWriter::Impl::committed(std::int64_t seq) {
+  Sql sql = render_select(*ledger, {"flush_seq"}, {"writer_id"}, {Value(writer_id)}, connection.dialect());
+  auto rows = connection.query(sql, {Type::int64});
+  return !rows.empty() && rows[0][0] == Value(seq);
+}
+
+void CounterWriter::Impl::report(std::span<const Row> rows, const Error& error) {
+  for (const auto& row : rows) {
+    WriterFailure f{Row(row.begin(), row.begin() + static_cast<std::ptrdiff_t>(key_types.size())),
+                    Row(row.begin() + static_cast<std::ptrdiff_t>(key_types.size()), row.end()), error.category(),
+                    error.what()};
+    ++failed_keys;
+    if (options.on_failure) options.on_failure(f);
+    std::lock_guard lock(failures_mutex);
+    failures.push_back(std::move(f));
+  }
+}
+
+// Writes `rows` and a ledger row in one transaction. Retryable errors and lost connections are
+// retried (a lost connection first asks the ledger whether the commit happened); a permanent
+// error is narrowed down by halving the rows until the offending keys are alone, and only
+// those are reported.
+void CounterWriter::Impl::write_with_ledger(std::span<const Row> rows, std::int64_t depth) {
+  const std::int64_t seq = ++flush_seq;
+  const auto deadline = Clock::now() + options.give_up_after;
+  Upsert batch = template_statement;
+  batch.rows(std::vector<Row>(rows.begin(), rows.end()));
+  Upsert mark = insert_into(ledger);
+  mark.row({writer_id, seq}).on_conflict({"writer_id"}).do_update({{"flush_seq", proposed("flush_seq")}});
+  const BatchOptions batch_options{.max_rows_per_statement = options.max_rows_per_statement};
+
+  for (int attempt = 0;; ++attempt) {
+    bool check_ledger = false;
+    try {
+      connection.begin(true);
+      connection.execute(mark);
+      BatchResult r = connection.execute_batch(batch, batch_options);
+      connection.commit();
+      statements += 1 + r.statements;
+      flushed_rows += rows.size();
+      return;
+    } catch (const Error& e) {
+      if (connection.in_transaction()) connection.rollback();
+      const bool lost = e.category() == ErrorCategory::connection || e.category() == ErrorCategory::outcome_unknown;
+      if ((e.retryable() || lost) && Clock::now() < deadline) {
+        ++retries;
+        back_off(attempt);
+        check_ledger = lost;
+      } else if (!e.retryable() && !lost && rows.size() > 1 && e.category() != ErrorCategory::invalid_argument &&
+                 e.category() != ErrorCategory::unsupported) {
+        const std::size_t half = rows.size() / 2;
+        write_with_ledger(rows.subspan(0, half), depth + 1);
+        write_with_ledger(rows.subspan(half), depth + 1);
+        return;
+      } else {
+        report(rows, e);
+        return;
+      }
+    }
+    if (check_ledger) {
+      try {
+        reconnect_until(deadline);
+        ++ledger_checks;
+        if (committed(seq)) {
+          flushed_rows += rows.size();
+          return;
+        }
+      } catch (const Error& e) {
+        if (Clock::now() >= deadline) {
+          report(rows, e);
+          return;
+        }
+      }
+    }
+  }
+}
+
+CounterWriter::CounterWriter(Connection connection, std::shared_ptr<const Table> table, CounterWriterOptions options)
+    : impl_(std::make_unique<Impl>(std::move(connection), std::move(table), std::move(options))) {}
+
+CounterWriter::~CounterWriter() {
+  try {
+    if (impl_) {
+      impl_->options.on_failure = impl_->options.on_failure ? impl_->options.on_failure : [](const WriterFailure&) {};
+      close();
+    }
+  } catch (...) {
+    // A destructor must not throw; close() explicitly to see failures.
+  }
+}
+
+bool CounterWriter::add(std::span<const Value> key, std::span<const Value> values) {
+  return impl_->add(key, values);
+}
+
+bool CounterWriter::add(std::initializer_list<Value> key, std::initializer_list<Value> values) {
+  return impl_->add(std::span<const Value>(key.begin(), key.size()),
+                    std::span<const Value>(values.begin(), values.size()));
+}
+
+void CounterWriter::flush() {
+  std::unique_lock schedule(impl_->schedule_mutex);
+  if (!impl_->flusher.joinable()) return;
+  const std::uint64_t ticket = ++impl_->requested;
+  impl_->wake_flusher.notify_one();
+  impl_->flush_done.wait(schedule, [&] { return impl_->completed >= ticket || !impl_->flusher.joinable(); });
+}
+
+WriterStats CounterWriter::close() {
+  if (!impl_->closed.exchange(true)) {
+    {
+      std::lock_guard schedule(impl_->schedule_mutex);
+      impl_->closing = true;
+      ++impl_->requested;
+      impl_->wake_flusher.notify_one();
+      impl_->room.notify_all();
+    }
+    impl_->flusher.join();
+    std::lock_guard failures(impl_->failures_mutex);
+    if (!impl_->failures.empty() && !impl_->options.on_failure) {
+      const auto& first = impl_->failures.front();
+      std::vector<std::string> key;
+      for (const auto& v : first.key) key.push_back(v.to_string());
+      throw Error(first.category,
+                  fmt::format("{} key(s) could not be written (take_failures() lists them); the first, ({}): {}",
+                              impl_->failures.size(), fmt::join(key, ", "), first.message));
+    }
+  }
+  return stats();
+}
+
+WriterStats CounterWriter::stats() const {
+  WriterStats s;
+  s.accepted = impl_->accepted;
+  s.merged = impl_->merged;
+  s.refused = impl_->refused;
+  s.flushes = impl_->flushes;
+  s.flushed_rows = impl_->flushed_rows;
+  s.statements = impl_->statements;
+  s.retries = impl_->retries;
+  s.failed_keys = impl_->failed_keys;
+  s.ledger_checks = impl_->ledger_checks;
+  s.pending_keys = impl_->pending_keys;
+  s.last_flush_latency = std::chrono::microseconds(impl_->last_latency_us.load());
+  s.max_flush_latency = std::chrono::microseconds(impl_->max_latency_us.load());
+  return s;
+}
+
+std::vector<WriterFailure> CounterWriter::take_failures() {
+  std::lock_guard lock(impl_->failures_mutex);
+  return std::exchange(impl_->failures, {});
+}
+
+const std::vector<AggregateColumn>& CounterWriter::value_columns() const {
+  return impl_->aggregates;
+}
+
+}  // namespace upsert
