@@ -16,5 +16,9 @@ using Command = std::function<int()>;
 
 // `upsert sql`: prints the upsert (and optionally the DDL) for a table described by options.
 Command add_sql_command(CLI::App& app);
+// `upsert ingest`: reads CSV or JSON Lines events and upserts their aggregates.
+Command add_ingest_command(CLI::App& app);
+// `upsert demo`: the A/B scenario through the counter writer, verified.
+Command add_demo_command(CLI::App& app);
 
 }  // namespace upsert::cli

@@ -77,11 +77,10 @@ std::vector<std::size_t> old_row_order(const Upsert& s, Dialect dialect) {
       for (std::size_t j = 0; j < n; ++j) {
         if (!placed[j]) stuck.push_back(fmt::format("\"{}\"", assignments[j].column));
       }
-      refuse(dialect, fmt::format(
-                          "the assignments to {} read each other's old values, but ON DUPLICATE KEY UPDATE "
-                          "applies assignments left to right (each sees the ones before it), so no order keeps "
-                          "PostgreSQL's old-row semantics; split the update into two statements",
-                          fmt::join(stuck, ", ")));
+      refuse(dialect, fmt::format("the assignments to {} read each other's old values, but ON DUPLICATE KEY UPDATE "
+                                  "applies assignments left to right (each sees the ones before it), so no order keeps "
+                                  "PostgreSQL's old-row semantics; split the update into two statements",
+                                  fmt::join(stuck, ", ")));
     }
     placed[next] = true;
     order.push_back(next);
@@ -125,19 +124,22 @@ Sql render_mysql(const Upsert& s, const RenderOptions& options, Dialect dialect)
   refuse_other_keys(s, dialect, options);
   const bool mariadb = dialect == Dialect::mariadb;
   if (!mariadb && s.has_returning()) {
-    refuse(dialect, "MySQL has no RETURNING; read the row back in the same transaction (the connection reports "
-                    "inserted/updated for single-row statements from the affected-row count)");
+    refuse(dialect,
+           "MySQL has no RETURNING; read the row back in the same transaction (the connection reports "
+           "inserted/updated for single-row statements from the affected-row count)");
   }
   if (mariadb && s.returns_inserted_flag()) {
-    refuse(dialect, "RETURNING cannot tell an inserted row from an updated one on MariaDB; ask the connection, "
-                    "which reads it from the affected-row count of single-row statements");
+    refuse(dialect,
+           "RETURNING cannot tell an inserted row from an updated one on MariaDB; ask the connection, "
+           "which reads it from the affected-row count of single-row statements");
   }
   if (mariadb && s.has_returning() && (s.action() == ConflictAction::do_nothing || s.update_where())) {
     // PostgreSQL returns only the rows it inserted or updated; MariaDB also returns the existing rows
     // that DO NOTHING or a false condition left alone, which would look like writes.
-    refuse(dialect, "RETURNING with DO NOTHING or a DO UPDATE condition: MariaDB also returns the rows it left "
-                    "unchanged, where PostgreSQL returns only rows it inserted or updated; Connection::execute "
-                    "reads a single row back instead, or drop RETURNING");
+    refuse(dialect,
+           "RETURNING with DO NOTHING or a DO UPDATE condition: MariaDB also returns the rows it left "
+           "unchanged, where PostgreSQL returns only rows it inserted or updated; Connection::execute "
+           "reads a single row back instead, or drop RETURNING");
   }
 
   const Table& table = s.table();

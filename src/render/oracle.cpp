@@ -91,9 +91,10 @@ std::vector<std::string> create_table_oracle(const Table& table) {
   // Oracle before 23ai has no IF NOT EXISTS: run the DDL and ignore ORA-00955 (name already used).
   std::string quoted;
   for (char c : create) quoted += c == '\'' ? std::string("''") : std::string(1, c);
-  return {fmt::format("BEGIN EXECUTE IMMEDIATE '{}'; EXCEPTION WHEN OTHERS THEN IF SQLCODE != -955 THEN RAISE; "
-                      "END IF; END;",
-                      quoted)};
+  return {
+      fmt::format("BEGIN EXECUTE IMMEDIATE '{}'; EXCEPTION WHEN OTHERS THEN IF SQLCODE != -955 THEN RAISE; "
+                  "END IF; END;",
+                  quoted)};
 }
 
 }  // namespace upsert::detail

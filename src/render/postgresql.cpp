@@ -1,9 +1,12 @@
 // PostgreSQL (also the reference semantics every other dialect is made to match):
 //   INSERT INTO "t" (...) VALUES ($1, ...) ON CONFLICT ("k") DO UPDATE SET "c" = "t"."c" + EXCLUDED."c"
 //   RETURNING "c", (xmax = 0) AS "inserted"
+// and for batches the column-array form, one array parameter per column whatever the row count:
+//   INSERT INTO "t" ("k", "c") SELECT * FROM unnest($1::BIGINT[], $2::BIGINT[]) ON CONFLICT ...
 
 #include "render/dialects.hpp"
 #include "statement/validate.hpp"
+#include "upsert/error.hpp"
 
 namespace upsert::detail {
 
@@ -16,15 +19,20 @@ const DialectRules& postgresql_rules() {
   return rules;
 }
 
-Sql render_postgresql(const Upsert& s, const RenderOptions& /*options*/) {
-  validate_upsert(s, /*null_keys_allowed=*/true);
-  const Table& table = s.table();
+namespace {
+
+std::string postgresql_type(const Column& c, bool in_key);
+
+// A writer whose existing-row columns are qualified by the table ("t"."c") and whose proposed
+// row is EXCLUDED.
+SqlWriter upsert_writer(const Table& table) {
   SqlWriter table_name(postgresql_rules(), table);
   table_name.ident(table.name());
-  SqlWriter w(postgresql_rules(), table, RowNames{table_name.take_text() + ".", "EXCLUDED.", ""});
-  w << "INSERT INTO ";
-  w.ident(table.name()) << " ";
-  write_insert_values(w, s);
+  return SqlWriter(postgresql_rules(), table, RowNames{table_name.take_text() + ".", "EXCLUDED.", ""});
+}
+
+// " ON CONFLICT ... [RETURNING ...]": everything after the rows.
+void write_conflict_and_returning(SqlWriter& w, const Upsert& s) {
   write_on_conflict(w, s);
   if (s.has_returning()) {
     w << " RETURNING ";
@@ -34,10 +42,51 @@ Sql render_postgresql(const Upsert& s, const RenderOptions& /*options*/) {
       w << (s.returning_columns().empty() ? "" : ", ") << "(xmax = 0) AS \"inserted\"";
     }
   }
+}
+
+}  // namespace
+
+Sql render_postgresql(const Upsert& s, const RenderOptions& /*options*/) {
+  validate_upsert(s, /*null_keys_allowed=*/true);
+  SqlWriter w = upsert_writer(s.table());
+  w << "INSERT INTO ";
+  w.ident(s.table().name()) << " ";
+  write_insert_values(w, s);
+  write_conflict_and_returning(w, s);
   return w.take();
 }
 
 namespace {
+
+ColumnArraySql render_unnest_postgresql(const Upsert& s) {
+  validate_upsert(s, /*null_keys_allowed=*/true);
+  const Table& table = s.table();
+  ColumnArraySql out;
+  SqlWriter w = upsert_writer(table);
+  w << "INSERT INTO ";
+  w.ident(table.name()) << " (";
+  w.ident_list(s.insert_columns());
+  // unnest() of several arrays yields one row per index, in array order, so the rows keep the key
+  // order the batch stage gave them (and concurrent batches lock rows in the same order).
+  w << ") SELECT * FROM unnest(";
+  const auto& columns = s.insert_columns();
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    const Column& c = table.column_named(columns[i]);
+    out.array_types.push_back(c.type);
+    // The writer numbers placeholders by the values it holds: a stand-in value reserves $i+1 for
+    // the array, and is dropped below. The cast makes the array's type explicit in the text.
+    w << (i > 0 ? ", " : "");
+    w.param(Value()) << "::" << postgresql_type(c, false) << "[]";
+  }
+  if (w.param_count() != columns.size()) throw Error(ErrorCategory::internal, "unnest: array placeholders misnumbered");
+  w << ")";
+  write_conflict_and_returning(w, s);
+  Sql sql = w.take();
+  out.text = std::move(sql.text);
+  out.params.assign(std::make_move_iterator(sql.params.begin() + static_cast<std::ptrdiff_t>(columns.size())),
+                    std::make_move_iterator(sql.params.end()));
+  return out;
+}
 
 std::string postgresql_type(const Column& c, bool /*in_key*/) {
   switch (c.type) {
@@ -63,3 +112,11 @@ std::vector<std::string> create_table_postgresql(const Table& table) {
 }
 
 }  // namespace upsert::detail
+
+namespace upsert {
+
+ColumnArraySql render_unnest(const Upsert& statement) {
+  return detail::render_unnest_postgresql(statement);
+}
+
+}  // namespace upsert

@@ -25,13 +25,13 @@ Dialect parse_dialect(std::string_view name) {
   }
   if (name == "postgres" || name == "pg") return Dialect::postgresql;
   if (name == "mssql") return Dialect::sqlserver;
-  throw Error(ErrorCategory::invalid_argument,
-              fmt::format("unknown dialect \"{}\": use one of sqlite, postgresql, mysql, mariadb, oracle, sqlserver",
-                          name));
+  throw Error(
+      ErrorCategory::invalid_argument,
+      fmt::format("unknown dialect \"{}\": use one of sqlite, postgresql, mysql, mariadb, oracle, sqlserver", name));
 }
 
 const std::vector<Dialect>& all_dialects() {
-  static const std::vector<Dialect> dialects{Dialect::sqlite, Dialect::postgresql, Dialect::mysql,
+  static const std::vector<Dialect> dialects{Dialect::sqlite,  Dialect::postgresql, Dialect::mysql,
                                              Dialect::mariadb, Dialect::oracle,     Dialect::sqlserver};
   return dialects;
 }
@@ -41,9 +41,9 @@ std::size_t max_parameters(Dialect dialect) {
     case Dialect::sqlite: return 32766;      // SQLITE_MAX_VARIABLE_NUMBER since 3.32
     case Dialect::postgresql: return 65535;  // the protocol's 16-bit parameter count
     case Dialect::mysql:
-    case Dialect::mariadb: return 65535;     // the protocol's 16-bit placeholder count
-    case Dialect::oracle: return 65535;      // bind variables per statement
-    case Dialect::sqlserver: return 2000;    // 2,100 per request, less a margin
+    case Dialect::mariadb: return 65535;   // the protocol's 16-bit placeholder count
+    case Dialect::oracle: return 65535;    // bind variables per statement
+    case Dialect::sqlserver: return 2000;  // 2,100 per request, less a margin
   }
   return 999;
 }

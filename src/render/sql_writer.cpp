@@ -92,8 +92,9 @@ SqlWriter& SqlWriter::param(const Value& value) {
   }
   if (rules_.empty_text_is_null) {
     if (auto s = value.get_if<std::string>(); s != nullptr && s->empty()) {
-      refuse(rules_.dialect, "an empty string would be stored as NULL (Oracle treats '' as NULL); store NULL "
-                             "explicitly or a non-empty value");
+      refuse(rules_.dialect,
+             "an empty string would be stored as NULL (Oracle treats '' as NULL); store NULL "
+             "explicitly or a non-empty value");
     }
   }
   if (rules_.numeric_booleans && value.get_if<bool>() != nullptr) {
@@ -103,7 +104,6 @@ SqlWriter& SqlWriter::param(const Value& value) {
   }
   const std::size_t n = params_.size();
   switch (rules_.placeholder) {
-    case PlaceholderStyle::question_numbered: fmt::format_to(std::back_inserter(text_), "?{}", n); break;
     case PlaceholderStyle::dollar: fmt::format_to(std::back_inserter(text_), "${}", n); break;
     case PlaceholderStyle::question: text_ += '?'; break;
     case PlaceholderStyle::colon: fmt::format_to(std::back_inserter(text_), ":{}", n); break;
@@ -137,8 +137,9 @@ void SqlWriter::literal(const Value& v) {
       return std::isalnum(static_cast<unsigned char>(c)) || c == ' ' || c == '-' || c == ':' || c == '.' || c == '_';
     });
     if (s.empty() && rules_.empty_text_is_null) {
-      refuse(rules_.dialect, "an empty string default would be NULL (Oracle treats '' as NULL); use NULL or a "
-                             "non-empty value");
+      refuse(rules_.dialect,
+             "an empty string default would be NULL (Oracle treats '' as NULL); use NULL or a "
+             "non-empty value");
     }
     if (!plain) {
       throw Error(ErrorCategory::unsupported,

@@ -13,18 +13,17 @@
 namespace upsert::detail {
 
 enum class PlaceholderStyle {
-  question_numbered,  // ?1, ?2 (SQLite)
-  dollar,             // $1, $2 (PostgreSQL)
-  question,           // ?, ? (MySQL, MariaDB)
-  colon,              // :1, :2 (Oracle)
-  at_p,               // @p1, @p2 (SQL Server)
+  dollar,    // $1, $2 (PostgreSQL)
+  question,  // ?, ? (SQLite, MySQL, MariaDB)
+  colon,     // :1, :2 (Oracle)
+  at_p,      // @p1, @p2 (SQL Server)
 };
 
 // How GREATEST/LEAST get PostgreSQL's "ignore NULLs" semantics.
 enum class GreatestStyle {
-  native,           // GREATEST(a, b) already ignores NULLs (PostgreSQL, SQL Server 2022)
-  coalesced,        // GREATEST(COALESCE(a, b), COALESCE(b, a)): engines whose GREATEST returns NULL
-  coalesced_minmax, // the same with SQLite's scalar max()/min()
+  native,            // GREATEST(a, b) already ignores NULLs (PostgreSQL, SQL Server 2022)
+  coalesced,         // GREATEST(COALESCE(a, b), COALESCE(b, a)): engines whose GREATEST returns NULL
+  coalesced_minmax,  // the same with SQLite's scalar max()/min()
 };
 
 // How an integer divided by an integer truncates toward zero, as on PostgreSQL.
@@ -36,12 +35,12 @@ struct DialectRules {
   std::string_view quote_open;
   std::string_view quote_close;
   PlaceholderStyle placeholder;
-  bool upper_case_identifiers = false;   // Oracle: unquoted names are stored upper-case
+  bool upper_case_identifiers = false;  // Oracle: unquoted names are stored upper-case
   GreatestStyle greatest = GreatestStyle::native;
   IntegerDivision integer_division = IntegerDivision::slash;
-  bool numeric_booleans = false;         // Oracle, SQL Server: predicates are not values
-  bool divisor_must_be_constant = false; // SQLite: x / 0 is NULL, not an error
-  bool empty_text_is_null = false;       // Oracle: '' is NULL
+  bool numeric_booleans = false;          // Oracle, SQL Server: predicates are not values
+  bool divisor_must_be_constant = false;  // SQLite: x / 0 is NULL, not an error
+  bool empty_text_is_null = false;        // Oracle: '' is NULL
 };
 
 // The rules of a dialect (defined in that dialect's file).
@@ -55,9 +54,9 @@ const DialectRules& rules_for(Dialect dialect);
 
 // How a statement names the existing row's and the proposed row's columns.
 struct RowNames {
-  std::string existing_prefix;   // e.g. "\"ab_hourly\"." or "t." or "" (unqualified)
-  std::string proposed_prefix;   // e.g. "EXCLUDED." or "s." or "`new`."
-  std::string proposed_function; // MariaDB: VALUE(`c`); used when not empty
+  std::string existing_prefix;    // e.g. "\"ab_hourly\"." or "t." or "" (unqualified)
+  std::string proposed_prefix;    // e.g. "EXCLUDED." or "s." or "`new`."
+  std::string proposed_function;  // MariaDB: VALUE(`c`); used when not empty
 };
 
 // Appends SQL text and collects parameters.

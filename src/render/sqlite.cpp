@@ -1,5 +1,5 @@
 // SQLite 3.35+ (UPSERT since 3.24, RETURNING since 3.35, STRICT tables since 3.37):
-//   INSERT INTO "t" (...) VALUES (?1, ...) ON CONFLICT ("k") DO UPDATE SET "c" = "t"."c" + excluded."c"
+//   INSERT INTO "t" (...) VALUES (?, ...) ON CONFLICT ("k") DO UPDATE SET "c" = "t"."c" + excluded."c"
 
 #include <fmt/format.h>
 
@@ -12,7 +12,9 @@ const DialectRules& sqlite_rules() {
   static const DialectRules rules{.dialect = Dialect::sqlite,
                                   .quote_open = "\"",
                                   .quote_close = "\"",
-                                  .placeholder = PlaceholderStyle::question_numbered,
+                                  // Plain ? (numbered in order by SQLite): ?NNN makes prepare time grow
+                                  // with the square of the parameter count (2.6 s at 32,766).
+                                  .placeholder = PlaceholderStyle::question,
                                   .greatest = GreatestStyle::coalesced_minmax,
                                   .divisor_must_be_constant = true};
   return rules;

@@ -394,19 +394,34 @@ TEST(MariadbUpsert, ReturningWithTheFlagReadsTheRowBackByItsKey) {
   EXPECT_EQ(value_of(c, t, 2), -1);
 }
 
-TEST(MariadbUpsert, SeveralRowsCannotReportTheirOutcome) {
+TEST(MariadbUpsert, SeveralRowsReportTheirOutcomesRowByRowInOneTransaction) {
   Connection c = open_mariadb();
   ScratchTable t(c, counter_table("mdb_multi"));
-  Upsert flagged = insert_into(t.table());
-  flagged.rows({{1, 1}, {2, 1}}).do_update(add_proposed({"n"})).returning_inserted_flag();
-  Error e = error_of([&] { c.execute(flagged); });
-  EXPECT_EQ(e.category(), ErrorCategory::unsupported);
-  EXPECT_NE(std::string(e.what()).find("one row at a time"), std::string::npos) << e.what();
+  c.execute(increment(t, 2, 100));
 
+  Upsert flagged = insert_into(t.table());
+  flagged.rows({{3, 1}, {2, 5}, {1, 7}}).do_update(add_proposed({"n"})).returning_inserted_flag();
+  auto flags = c.execute(flagged);
+  EXPECT_EQ(flags.rows, (std::vector<Row>{{true}, {false}, {true}}));  // in input order
+  EXPECT_EQ(flags.affected_rows, 1 + 2 + 1);
+
+  Upsert with_values = insert_into(t.table());
+  with_values.rows({{4, 1}, {2, 5}}).do_update(add_proposed({"n"})).returning({"n"}).returning_inserted_flag();
+  EXPECT_EQ(c.execute(with_values).rows, (std::vector<Row>{{1, true}, {110, false}}));
+
+  // DO NOTHING with RETURNING: only the inserted row comes back, as on PostgreSQL.
   Upsert skipping = insert_into(t.table());
-  skipping.rows({{1, 1}, {2, 1}}).do_nothing().returning({"n"});
-  EXPECT_EQ(error_of([&] { c.execute(skipping); }).category(), ErrorCategory::unsupported);
-  EXPECT_EQ(testing::query_int(c, "SELECT COUNT(*) FROM " + t.quoted()), 0);  // refused before running
+  skipping.rows({{2, 1}, {5, 9}, {1, 1}}).do_nothing().returning({"k", "n"});
+  EXPECT_EQ(c.execute(skipping).rows, (std::vector<Row>{{5, 9}}));
+  EXPECT_FALSE(c.in_transaction());
+
+  // The rows are one unit: an overflow in the last row undoes the first.
+  c.execute(increment(t, 9, std::numeric_limits<std::int64_t>::max()));
+  Upsert overflowing = insert_into(t.table());
+  overflowing.rows({{8, 1}, {9, 1}}).do_update(add_proposed({"n"})).returning_inserted_flag();
+  EXPECT_EQ(error_of([&] { c.execute(overflowing); }).category(), ErrorCategory::overflow);
+  EXPECT_EQ(value_of(c, t, 8), -1);
+  EXPECT_FALSE(c.in_transaction());
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 // PostgreSQL-specific driver tests on the real server of scripts/test-servers.sh: URL forms, type
-// round trips, RETURNING with the inserted flag, the prepared-statement cache, SQLSTATE mapping,
+// round trips, RETURNING with the inserted flag, the prepared-statement cache, the batch path
+// (unnest over binary arrays: tricky text, every type, 10,000 rows, errors), SQLSTATE mapping,
 // deadlocks, killed sessions, a server restart and 16 concurrent writers. What every engine must
 // do alike lives in the shared conformance suite.
 
@@ -407,6 +408,394 @@ TEST(PostgresPrepared, StatementsDeallocatedBehindTheDriversBackArePreparedAgain
   c.execute(increment(t.table(), 1, 1));
   EXPECT_EQ(c.stats().retries, 1u);
   EXPECT_EQ(counter(c, t, 1), 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Batches: execute_batch runs each planned statement as INSERT ... SELECT * FROM unnest(...) with
+// one binary array per column. Array literals are where escaping bugs hide, so every awkward text
+// and every type goes through that path and is read back exactly.
+
+// Text that an array literal would have to quote or escape, or that looks like something else.
+const std::vector<std::string> tricky_texts{"",
+                                            " ",
+                                            "  padded  ",
+                                            "NULL",
+                                            "null",
+                                            "\"NULL\"",
+                                            "\\N",
+                                            "\"",
+                                            "\"\"",
+                                            "\\",
+                                            "\\\\",
+                                            "a\\\"b",
+                                            ",",
+                                            "a,b",
+                                            "{",
+                                            "}",
+                                            "{}",
+                                            "{a,b}",
+                                            "{\"x\",NULL}",
+                                            "}{",
+                                            "[1:2]={1,2}",
+                                            "(",
+                                            ")",
+                                            "'",
+                                            "''",
+                                            "$1",
+                                            "\\x00",
+                                            "ARRAY[1]",
+                                            "tab\there",
+                                            "line\nbreak",
+                                            "cr\rlf\n",
+                                            "Grüße, 世界 🎉",
+                                            "ünïcödé \"quoted\" {braced}, and, commas"};
+
+Table tricky_text_table() {
+  return Table(unique_table_name("pg_batch_text"))
+      .column("k", Type::text)
+      .column("v", Type::text)
+      .column("n", Type::int64, default_value(0), not_null)
+      .primary_key({"k"});
+}
+
+// Every row of a (k text, v text, n) table, keyed by k (a map: the server's collation orders text
+// its own way).
+std::map<std::string, std::pair<Value, std::int64_t>> text_rows(Connection& c, const ScopedTable& t) {
+  std::map<std::string, std::pair<Value, std::int64_t>> out;
+  for (const Row& row : c.query(Sql{"SELECT k, v, n FROM " + t.quoted(), {}}, {Type::text, Type::text, Type::int64})) {
+    out[row[0].as<std::string>()] = {row[1], row[2].as<std::int64_t>()};
+  }
+  return out;
+}
+
+TEST(PostgresBatch, TrickyTextIsStoredExactlyAsKeysAndValues) {
+  ScopedTable t(tricky_text_table());
+  Connection c = connect(pg_url());
+  const std::size_t n = tricky_texts.size();
+  // Key i carries text i as its key and text i+1 as its value; every third value is a real NULL,
+  // so the string "NULL" and SQL NULL sit in the same array.
+  auto value_of = [&](std::size_t i, std::size_t shift) {
+    return (i + shift) % 3 == 0 ? Value() : Value(tricky_texts[(i + shift + 1) % n]);
+  };
+  auto batch = [&](std::size_t shift) {
+    Upsert s = insert_into(t.table());
+    for (std::size_t i = 0; i < n; ++i) s.row({tricky_texts[i], value_of(i, shift), 1});
+    s.on_conflict({"k"}).do_update({{"v", proposed("v")}, {"n", col("n") + proposed("n")}});
+    s.returning({"k", "v"});
+    return s;
+  };
+  for (std::size_t shift : {std::size_t{0}, std::size_t{1}}) {
+    BatchResult r = c.execute_batch(batch(shift));
+    EXPECT_EQ(r.statements, 1u);
+    ASSERT_EQ(r.rows.size(), n);
+    for (std::size_t i = 0; i < n; ++i) {
+      EXPECT_EQ(r.rows[i], (Row{tricky_texts[i], value_of(i, shift)})) << "row " << i << " shift " << shift;
+    }
+    auto stored = text_rows(c, t);
+    ASSERT_EQ(stored.size(), n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto& [v, count] = stored.at(tricky_texts[i]);
+      EXPECT_EQ(v, value_of(i, shift)) << "key " << Value(tricky_texts[i]).to_string();
+      EXPECT_EQ(count, static_cast<std::int64_t>(shift) + 1);
+    }
+  }
+  // The string "NULL" is text, the NULL is NULL: the server agrees.
+  std::int64_t nulls = 0;
+  for (std::size_t i = 0; i < n; ++i) nulls += value_of(i, 1).is_null() ? 1 : 0;
+  EXPECT_EQ(query_int(c, "SELECT COUNT(*) FROM " + t.quoted() + " WHERE v IS NULL"), nulls);
+  EXPECT_EQ(query_int(c, "SELECT COUNT(*) FROM " + t.quoted() + " WHERE k = 'NULL' AND k IS NOT NULL"), 1);
+}
+
+// The upsert that sets every column of the all-types table from the proposed row, for many rows.
+Upsert set_all_columns_batch(const std::shared_ptr<const Table>& table, const std::vector<Row>& rows) {
+  Upsert s = set_all_columns(table, rows.front());
+  s.mutable_rows() = rows;
+  return s;
+}
+
+TEST(PostgresBatch, EveryTypeRoundTripsExactlyThroughTheBatchPath) {
+  ScopedTable t(all_types_table());
+  Connection c = connect(pg_url());
+  const std::vector<Row> cases = type_cases();
+
+  BatchResult inserted = c.execute_batch(set_all_columns_batch(t.table(), cases));
+  EXPECT_EQ(inserted.rows, cases) << "RETURNING gives back exactly what was bound";
+  EXPECT_EQ(select_all_types(c, t), cases);
+
+  // Update path: each row takes the next case's values (NULL over values and values over NULL).
+  std::vector<Row> shifted;
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    Row row = cases[(i + 1) % cases.size()];
+    row[0] = cases[i][0];
+    shifted.push_back(row);
+  }
+  BatchResult updated = c.execute_batch(set_all_columns_batch(t.table(), shifted));
+  EXPECT_EQ(updated.rows, shifted);
+  EXPECT_EQ(select_all_types(c, t), shifted);
+
+  // The batch path and the single-statement path store the same thing.
+  ScopedTable single(all_types_table());
+  for (const Row& row : shifted) c.execute(set_all_columns(single.table(), row));
+  EXPECT_EQ(select_all_types(c, single), select_all_types(c, t));
+}
+
+TEST(PostgresBatch, DoublesAndIntegersInDoubleColumnsRoundTripExactly) {
+  ScopedTable t(Table(unique_table_name("pg_batch_doubles"))
+                    .column("id", Type::int64)
+                    .column("f", Type::float64)
+                    .primary_key({"id"}));
+  Connection c = connect(pg_url());
+  const std::vector<Value> values{0.1,
+                                  -0.0,
+                                  DBL_MAX,
+                                  -DBL_MAX,
+                                  DBL_MIN,
+                                  5e-324,
+                                  std::numeric_limits<double>::infinity(),
+                                  -std::numeric_limits<double>::infinity(),
+                                  std::nan(""),
+                                  nullptr,
+                                  7,                            // an int64 in a double column
+                                  (std::int64_t{1} << 53) + 1,  // rounds as the server's int8 -> float8 cast
+                                  std::numeric_limits<std::int64_t>::min()};
+  Upsert s = insert_into(t.table());
+  for (std::size_t i = 0; i < values.size(); ++i) s.row({static_cast<std::int64_t>(i), values[i]});
+  c.execute_batch(s.on_conflict({"id"}).do_nothing());
+
+  auto rows = c.query(Sql{"SELECT f, f::text, CAST($1 AS bigint)::float8 FROM " + t.quoted() + " ORDER BY id",
+                          {(std::int64_t{1} << 53) + 1}},
+                      {Type::float64, Type::text, Type::float64});
+  ASSERT_EQ(rows.size(), values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const Value& sent = values[i];
+    const Value& got = rows[i][0];
+    if (sent.is_null()) {
+      EXPECT_TRUE(got.is_null()) << i;
+      continue;
+    }
+    const double expected =
+        sent.get_if<double>() != nullptr ? sent.as<double>() : static_cast<double>(sent.as<std::int64_t>());
+    if (std::isnan(expected)) {
+      EXPECT_TRUE(std::isnan(got.as<double>())) << i;
+    } else {
+      EXPECT_EQ(got.as<double>(), expected) << "row " << i << " came back as " << rows[i][1].to_string();
+      EXPECT_EQ(std::signbit(got.as<double>()), std::signbit(expected)) << i;
+    }
+  }
+  EXPECT_EQ(rows[11][0], rows[11][2]) << "the client-side conversion must match the server's cast";
+}
+
+TEST(PostgresBatch, ReturningMapsToInputRowsWithTheInsertedFlag) {
+  ScopedTable t(counter_table("pg_batch_returning"));
+  Connection c = connect(pg_url());
+  c.execute_batch(
+      insert_into(t.table()).rows({{10, 100}, {30, 300}}).on_conflict({"k"}).do_update(add_proposed({"n"})));
+
+  // Unsorted, with repeated keys: the batch merges 20+20 and 10+10 and sorts by key.
+  Upsert s = insert_into(t.table()).rows({{20, 1}, {10, 2}, {40, 3}, {20, 4}, {30, 5}, {10, 6}});
+  s.on_conflict({"k"}).do_update(add_proposed({"n"}));
+  s.returning({"n"}).returning_inserted_flag();
+  BatchResult r = c.execute_batch(s);
+  EXPECT_EQ(r.merged_rows, 4u);
+  const std::vector<Row> expected{{5, true}, {108, false}, {3, true}, {5, true}, {305, false}, {108, false}};
+  EXPECT_EQ(r.rows, expected);
+
+  // DO NOTHING returns nothing for rows a conflict skipped.
+  Upsert keep = insert_into(t.table()).rows({{30, 1}, {50, 7}}).on_conflict({"k"}).do_nothing();
+  keep.returning({"k", "n"}).returning_inserted_flag();
+  BatchResult kept = c.execute_batch(keep);
+  EXPECT_EQ(kept.rows, (std::vector<Row>{{}, {50, 7, true}}));
+}
+
+Table ab_hourly_table(const std::string& stem) {
+  return Table(unique_table_name(stem))
+      .column("ab_test_id", Type::int64)
+      .column("version", Type::text)
+      .column("date", Type::date)
+      .column("hour", Type::int64)
+      .column("participants", Type::int64, default_value(0), not_null)
+      .column("conversions", Type::int64, default_value(0), not_null)
+      .unique_key({"ab_test_id", "version", "date", "hour"});
+}
+
+// Row i of an A/B key space: 4 versions (one of them awkward text) x 30 days x 24 hours per test.
+Row ab_row(std::int64_t i) {
+  static const char* versions[] = {"A", "B", "control", "v \"2\", {x}\\"};
+  return {i / 2880, versions[(i / 720) % 4], Date::from_days_since_epoch(20'000 + (i / 24) % 30), i % 24, 1 + i % 7,
+          i % 3};
+}
+
+// Every row of an A/B table, keyed by its key columns.
+std::map<Row, Row> ab_rows(Connection& c, const ScopedTable& t) {
+  std::map<Row, Row> out;
+  auto rows = c.query(Sql{"SELECT ab_test_id, version, date, hour, participants, conversions FROM " + t.quoted(), {}},
+                      {Type::int64, Type::text, Type::date, Type::int64, Type::int64, Type::int64});
+  for (Row& row : rows) out[Row(row.begin(), row.begin() + 4)] = row;
+  return out;
+}
+
+TEST(PostgresBatch, TenThousandRowsAreStoredExactly) {
+  ScopedTable t(ab_hourly_table("pg_batch_10k"));
+  Connection c = connect(pg_url());
+  auto ab_upsert = [&](std::int64_t first, std::int64_t count) {
+    Upsert s = insert_into(t.table());
+    // Reversed, so the batch stage has to sort.
+    for (std::int64_t i = first + count - 1; i >= first; --i) s.row(ab_row(i));
+    s.on_conflict({"ab_test_id", "version", "date", "hour"}).do_update(add_proposed({"participants", "conversions"}));
+    return s;
+  };
+
+  // 10,000 rows in the default statements of 1,000 rows.
+  BatchResult first = c.execute_batch(ab_upsert(0, 10'000));
+  EXPECT_EQ(first.statements, 10u);
+  EXPECT_EQ(first.affected_rows, 10'000);
+  std::map<Row, Row> expected;
+  for (std::int64_t i = 0; i < 10'000; ++i) {
+    Row row = ab_row(i);
+    expected[Row(row.begin(), row.begin() + 4)] = row;
+  }
+  EXPECT_EQ(ab_rows(c, t), expected);
+
+  // 12,000 rows (10,000 updates, 2,000 inserts) in ONE statement: 72,000 values, more than the
+  // 65,535 parameters a VALUES statement could carry; with arrays the row cap alone decides.
+  Upsert again = ab_upsert(0, 12'000);
+  again.returning({"participants"}).returning_inserted_flag();
+  BatchResult second = c.execute_batch(again, {.max_rows_per_statement = 12'000});
+  EXPECT_EQ(second.statements, 1u);
+  EXPECT_EQ(second.affected_rows, 12'000);
+  ASSERT_EQ(second.rows.size(), 12'000u);
+  std::size_t inserted = 0;
+  for (std::int64_t i = 0; i < 12'000; ++i) {
+    Row row = ab_row(i);
+    const Row key(row.begin(), row.begin() + 4);
+    if (i < 10'000) {
+      row[4] = 2 * row[4].as<std::int64_t>();
+      row[5] = 2 * row[5].as<std::int64_t>();
+    }
+    expected[key] = row;
+    // Input row j of `again` is ab_row(11,999 - j).
+    const Row& returned = second.rows[static_cast<std::size_t>(11'999 - i)];
+    ASSERT_EQ(returned.size(), 2u);
+    EXPECT_EQ(returned[0], row[4]) << i;
+    EXPECT_EQ(returned[1].as<bool>(), i >= 10'000) << i;
+    inserted += returned[1].as<bool>() ? 1 : 0;
+  }
+  EXPECT_EQ(inserted, 2'000u);
+  EXPECT_EQ(ab_rows(c, t), expected);
+}
+
+TEST(PostgresBatch, OnePreparedStatementServesEveryRowCount) {
+  ScopedTable t(ab_hourly_table("pg_batch_prepared"));
+  Connection c = connect(pg_url());
+  std::int64_t next = 0;
+  for (std::int64_t rows : {1, 7, 999, 1000, 2500, 3}) {
+    Upsert s = insert_into(t.table());
+    for (std::int64_t i = 0; i < rows; ++i) s.row(ab_row(next++));
+    s.on_conflict({"ab_test_id", "version", "date", "hour"}).do_update(add_proposed({"participants", "conversions"}));
+    c.execute_batch(s);
+  }
+  EXPECT_EQ(query_int(c, "SELECT COUNT(*) FROM " + t.quoted()), next);
+  EXPECT_EQ(query_int(c, "SELECT COUNT(*) FROM pg_prepared_statements WHERE statement LIKE 'INSERT INTO%unnest(%'"), 1);
+}
+
+TEST(PostgresBatch, BoundValuesInTheUpdateFollowTheArrays) {
+  ScopedTable t(counter_table("pg_batch_bound"));
+  Connection c = connect(pg_url());
+  c.execute_batch(insert_into(t.table()).rows({{1, 10}, {2, 200}}).on_conflict({"k"}).do_nothing());
+  // n = n + 2 * proposed n, only where n < 100: key 1 updates, key 2 does not, key 3 is inserted.
+  Upsert s = insert_into(t.table()).rows({{1, 5}, {2, 5}, {3, 5}});
+  s.on_conflict({"k"}).do_update({{"n", col("n") + val(2) * proposed("n")}}, col("n") < val(100));
+  s.returning({"n"});
+  BatchResult r = c.execute_batch(s);
+  EXPECT_EQ(r.rows, (std::vector<Row>{{20}, {}, {5}}));
+  EXPECT_EQ(counter(c, t, 1), 20);
+  EXPECT_EQ(counter(c, t, 2), 200);
+  EXPECT_EQ(counter(c, t, 3), 5);
+}
+
+TEST(PostgresBatch, OverflowInTheMiddleIsOverflowAndTheStatementLeavesNothing) {
+  ScopedTable t(counter_table("pg_batch_overflow"));
+  Connection c = connect(pg_url());
+  const std::int64_t near_max = std::numeric_limits<std::int64_t>::max() - 1;
+  c.execute(increment(t.table(), 500, near_max));
+  Upsert s = insert_into(t.table());
+  for (std::int64_t k = 0; k < 1000; ++k) s.row({k, 2});  // key 500: near_max + 2 overflows
+  s.on_conflict({"k"}).do_update(add_proposed({"n"}));
+  Error e = thrown_error([&] { c.execute_batch(s); });
+  EXPECT_EQ(category_name(e.category()), "overflow") << e.what();
+  EXPECT_EQ(e.engine_code(), "22003");
+  EXPECT_TRUE(contains(e.sql(), "unnest(")) << e.sql();
+  EXPECT_EQ(c.stats().retries, 0u);
+  EXPECT_EQ(query_int(c, "SELECT COUNT(*) FROM " + t.quoted()), 1) << "the statement is atomic";
+  EXPECT_EQ(counter(c, t, 500), near_max);
+}
+
+TEST(PostgresBatch, UniqueViolationOnAnotherKeyIsConstraint) {
+  ScopedTable t(Table(unique_table_name("pg_batch_two_keys"))
+                    .column("id", Type::int64)
+                    .column("email", Type::text, not_null)
+                    .column("n", Type::int64, default_value(0), not_null)
+                    .primary_key({"id"})
+                    .unique_key({"email"}));
+  Connection c = connect(pg_url());
+  Upsert s = insert_into(t.table()).rows({{1, "a@example.com", 1}, {2, "a@example.com", 1}});
+  Error e = thrown_error([&] { c.execute_batch(s.on_conflict({"id"}).do_update(add_proposed({"n"}))); });
+  EXPECT_EQ(category_name(e.category()), "constraint") << e.what();
+  EXPECT_EQ(e.engine_code(), "23505");
+  EXPECT_EQ(query_int(c, "SELECT COUNT(*) FROM " + t.quoted()), 0);
+}
+
+TEST(PostgresBatch, TextPostgresqlCannotStoreIsDataError) {
+  ScopedTable t(tricky_text_table());
+  Connection c = connect(pg_url());
+  // A NUL byte is refused before anything is sent, naming the column and the row's key.
+  Upsert nul = insert_into(t.table()).rows({{"fine", "ok", 1}, {"bad", std::string("a\0b", 3), 1}});
+  Error e = thrown_error([&] { c.execute_batch(nul.on_conflict({"k"}).do_update(add_proposed({"n"}))); });
+  EXPECT_EQ(category_name(e.category()), "data") << e.what();
+  EXPECT_TRUE(contains(e.what(), "NUL")) << e.what();
+  EXPECT_TRUE(contains(e.what(), "\"v\"")) << e.what();
+  EXPECT_TRUE(contains(e.what(), "\"bad\"")) << e.what();
+  // Bytes that are not UTF-8: the server refuses them (22021).
+  Upsert latin1 = insert_into(t.table()).rows({{"fine", "ok", 1}, {"bad", "caf\xe9", 1}});
+  Error bad = thrown_error([&] { c.execute_batch(latin1.on_conflict({"k"}).do_update(add_proposed({"n"}))); });
+  EXPECT_EQ(category_name(bad.category()), "data") << bad.what();
+  EXPECT_EQ(bad.engine_code(), "22021");
+  EXPECT_EQ(query_int(c, "SELECT COUNT(*) FROM " + t.quoted()), 0);
+  // The connection still works.
+  c.execute_batch(insert_into(t.table()).rows({{"fine", "ok", 1}}).on_conflict({"k"}).do_nothing());
+  EXPECT_EQ(query_int(c, "SELECT COUNT(*) FROM " + t.quoted()), 1);
+}
+
+TEST(PostgresBatch, PartialKeyAndNullsNotDistinctKeyTargets) {
+  ScopedTable partial(Table(unique_table_name("pg_batch_partial"))
+                          .column("user_id", Type::int64)
+                          .column("active", Type::boolean)
+                          .column("seats", Type::int64, default_value(0), not_null)
+                          .partial_unique_key({"user_id"}, col("active") == true, "live"));
+  Connection c = connect(pg_url());
+  auto seats = [&](std::vector<Row> rows) {
+    return insert_into(partial.table())
+        .rows(std::move(rows))
+        .on_conflict_key("live")
+        .do_update(add_proposed({"seats"}));
+  };
+  c.execute_batch(seats({{1, true, 2}, {2, true, 3}}));
+  c.execute_batch(seats({{1, true, 5}, {3, true, 1}}));
+  EXPECT_EQ(query_int(c, "SELECT SUM(seats) FROM " + partial.quoted() + " WHERE user_id = 1"), 7);
+  EXPECT_EQ(query_int(c, "SELECT COUNT(*) FROM " + partial.quoted()), 3);
+
+  ScopedTable labels(Table(unique_table_name("pg_batch_nnd"))
+                         .column("name", Type::text)
+                         .column("scope", Type::text)
+                         .column("uses", Type::int64, default_value(0), not_null)
+                         .unique_key_nulls_not_distinct({"name", "scope"}));
+  auto uses = [&](std::vector<Row> rows) {
+    return insert_into(labels.table()).rows(std::move(rows)).do_update(add_proposed({"uses"}));
+  };
+  c.execute_batch(uses({{"red", nullptr, 1}, {"red", "team", 1}}));
+  c.execute_batch(uses({{"red", nullptr, 2}, {"blue", nullptr, 1}}));
+  EXPECT_EQ(query_int(c, "SELECT COUNT(*) FROM " + labels.quoted()), 3);
+  EXPECT_EQ(query_int(c, "SELECT uses FROM " + labels.quoted() + " WHERE name = 'red' AND scope IS NULL"), 3);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -51,7 +51,7 @@ TEST(DoNothing, EveryDialect) {
       {
           {Dialect::sqlite,
            R"(INSERT INTO "ab_hourly" ("ab_test_id", "version", "date", "hour", "participants", "conversions") )"
-           R"(VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT ("ab_test_id", "version", "date", "hour") DO NOTHING)"},
+           R"(VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT ("ab_test_id", "version", "date", "hour") DO NOTHING)"},
           {Dialect::postgresql,
            R"(INSERT INTO "ab_hourly" ("ab_test_id", "version", "date", "hour", "participants", "conversions") )"
            R"(VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT ("ab_test_id", "version", "date", "hour") DO NOTHING)"},
@@ -89,9 +89,9 @@ TEST(DoUpdateWhere, EveryDialectWithTwoRows) {
       s,
       {
           {Dialect::sqlite,
-           R"(INSERT INTO "pages" ("path", "hits", "updated") VALUES (?1, ?2, ?3), (?4, ?5, ?6) ON CONFLICT ("path") )"
+           R"(INSERT INTO "pages" ("path", "hits", "updated") VALUES (?, ?, ?), (?, ?, ?) ON CONFLICT ("path") )"
            R"(DO UPDATE SET "updated" = excluded."updated", "hits" = "pages"."hits" + excluded."hits" )"
-           R"(WHERE (excluded."updated" > "pages"."updated") AND (excluded."hits" < ?7))"},
+           R"(WHERE (excluded."updated" > "pages"."updated") AND (excluded."hits" < ?))"},
           {Dialect::postgresql,
            R"(INSERT INTO "pages" ("path", "hits", "updated") VALUES ($1, $2, $3), ($4, $5, $6) ON CONFLICT ("path") )"
            R"(DO UPDATE SET "updated" = EXCLUDED."updated", "hits" = "pages"."hits" + EXCLUDED."hits" )"
@@ -134,7 +134,7 @@ TEST(Returning, ColumnsWhereTheDialectHasThem) {
       s,
       {
           {Dialect::sqlite,
-           R"(INSERT INTO "pages" ("path", "hits", "updated") VALUES (?1, ?2, ?3) ON CONFLICT ("path") DO UPDATE SET )"
+           R"(INSERT INTO "pages" ("path", "hits", "updated") VALUES (?, ?, ?) ON CONFLICT ("path") DO UPDATE SET )"
            R"("hits" = "pages"."hits" + excluded."hits" RETURNING "path", "hits")"},
           {Dialect::postgresql,
            R"(INSERT INTO "pages" ("path", "hits", "updated") VALUES ($1, $2, $3) ON CONFLICT ("path") DO UPDATE SET )"
@@ -188,7 +188,7 @@ TEST(Returning, WithDoNothing) {
   expect_goldens(
       s, {
              {Dialect::sqlite,
-              R"(INSERT INTO "pages" ("path", "hits", "updated") VALUES (?1, ?2, ?3) ON CONFLICT ("path") DO NOTHING )"
+              R"(INSERT INTO "pages" ("path", "hits", "updated") VALUES (?, ?, ?) ON CONFLICT ("path") DO NOTHING )"
               R"(RETURNING "path")"},
              {Dialect::postgresql,
               R"(INSERT INTO "pages" ("path", "hits", "updated") VALUES ($1, $2, $3) ON CONFLICT ("path") DO NOTHING )"
@@ -229,7 +229,7 @@ TEST(ConflictTarget, KeyByNameBesidesAnIdentityPrimaryKey) {
       s,
       {
           {Dialect::sqlite,
-           R"(INSERT INTO "visits" ("day", "page", "n") VALUES (?1, ?2, ?3) ON CONFLICT ("day", "page") DO UPDATE SET )"
+           R"(INSERT INTO "visits" ("day", "page", "n") VALUES (?, ?, ?) ON CONFLICT ("day", "page") DO UPDATE SET )"
            R"("n" = "visits"."n" + excluded."n")"},
           {Dialect::postgresql,
            R"(INSERT INTO "visits" ("day", "page", "n") VALUES ($1, $2, $3) ON CONFLICT ("day", "page") DO UPDATE SET )"
@@ -270,7 +270,7 @@ TEST(ConflictTarget, PartialKeyOnPostgresqlAndSqlite) {
   expect_goldens(s,
                  {
                      {Dialect::sqlite,
-                      R"(INSERT INTO "subscriptions" ("user_id", "plan", "active", "seats") VALUES (?1, ?2, ?3, ?4) )"
+                      R"(INSERT INTO "subscriptions" ("user_id", "plan", "active", "seats") VALUES (?, ?, ?, ?) )"
                       R"(ON CONFLICT ("user_id") WHERE ("active" = 1) AND ("plan" <> 'free') DO UPDATE SET )"
                       R"("seats" = "subscriptions"."seats" + excluded."seats")"},
                      {Dialect::postgresql,
@@ -326,9 +326,9 @@ TEST(KeyLookup, EveryDialect) {
   Upsert s = ab_upsert(2);
   const Goldens expected{
       {Dialect::sqlite,
-       R"(SELECT "ab_test_id", "version", "date", "hour" FROM "ab_hourly" WHERE ("ab_test_id" = ?1 AND )"
-       R"("version" = ?2 AND "date" = ?3 AND "hour" = ?4) OR ("ab_test_id" = ?5 AND "version" = ?6 AND )"
-       R"("date" = ?7 AND "hour" = ?8))"},
+       R"(SELECT "ab_test_id", "version", "date", "hour" FROM "ab_hourly" WHERE ("ab_test_id" = ? AND )"
+       R"("version" = ? AND "date" = ? AND "hour" = ?) OR ("ab_test_id" = ? AND "version" = ? AND )"
+       R"("date" = ? AND "hour" = ?))"},
       {Dialect::postgresql,
        R"(SELECT "ab_test_id", "version", "date", "hour" FROM "ab_hourly" WHERE ("ab_test_id" = $1 AND )"
        R"("version" = $2 AND "date" = $3 AND "hour" = $4) OR ("ab_test_id" = $5 AND "version" = $6 AND )"

@@ -44,7 +44,7 @@ std::vector<Value> row_params(Dialect d) {
 std::string statement_around(Dialect d, const std::string& set_list) {
   switch (d) {
     case Dialect::sqlite:
-      return R"(INSERT INTO "counters" ("k", "a", "b", "x", "s", "flag", "d") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) )"
+      return R"(INSERT INTO "counters" ("k", "a", "b", "x", "s", "flag", "d") VALUES (?, ?, ?, ?, ?, ?, ?) )"
              R"(ON CONFLICT ("k") DO UPDATE SET )" +
              set_list;
     case Dialect::postgresql:
@@ -120,7 +120,7 @@ TEST(Expressions, ExistingAndProposedColumns) {
 TEST(Expressions, BoundValueTakesTheNextPlaceholder) {
   expect_set_list({{"a", col("a") + 5}},
                   {
-                      {Dialect::sqlite, R"("a" = "counters"."a" + ?8)"},
+                      {Dialect::sqlite, R"("a" = "counters"."a" + ?)"},
                       {Dialect::postgresql, R"("a" = "counters"."a" + $8)"},
                       {Dialect::mysql, "`a` = `a` + ?"},
                       {Dialect::mariadb, "`a` = `a` + ?"},
@@ -146,7 +146,7 @@ TEST(Expressions, NullIsWrittenNotBound) {
 TEST(Expressions, ArithmeticNestsInParentheses) {
   expect_set_list({{"a", (col("a") + col("b")) * 2 - proposed("a")}},
                   {
-                      {Dialect::sqlite, R"("a" = (("counters"."a" + "counters"."b") * ?8) - excluded."a")"},
+                      {Dialect::sqlite, R"("a" = (("counters"."a" + "counters"."b") * ?) - excluded."a")"},
                       {Dialect::postgresql, R"("a" = (("counters"."a" + "counters"."b") * $8) - EXCLUDED."a")"},
                       {Dialect::mysql, "`a` = ((`a` + `b`) * ?) - `new`.`a`"},
                       {Dialect::mariadb, "`a` = ((`a` + `b`) * ?) - VALUE(`a`)"},
@@ -159,7 +159,7 @@ TEST(Expressions, ArithmeticNestsInParentheses) {
 TEST(Expressions, FloatDivisionIsPlainSlash) {
   expect_set_list({{"x", col("x") / 2.0}},
                   {
-                      {Dialect::sqlite, R"("x" = "counters"."x" / ?8)"},
+                      {Dialect::sqlite, R"("x" = "counters"."x" / ?)"},
                       {Dialect::postgresql, R"("x" = "counters"."x" / $8)"},
                       {Dialect::mysql, "`x` = `x` / ?"},
                       {Dialect::mariadb, "`x` = `x` / ?"},
@@ -174,7 +174,7 @@ TEST(Expressions, FloatDivisionIsPlainSlash) {
 TEST(Expressions, IntegerDivisionTruncatesTowardZeroEverywhere) {
   expect_set_list({{"a", col("a") / 2}},
                   {
-                      {Dialect::sqlite, R"("a" = "counters"."a" / ?8)"},
+                      {Dialect::sqlite, R"("a" = "counters"."a" / ?)"},
                       {Dialect::postgresql, R"("a" = "counters"."a" / $8)"},
                       {Dialect::mysql, "`a` = `a` DIV ?"},
                       {Dialect::mariadb, "`a` = `a` DIV ?"},
@@ -218,9 +218,9 @@ TEST(Expressions, Comparisons) {
       {{"b", case_when({{a == b, 1}, {a != b, 2}, {a < b, 3}, {a <= b, 4}, {a > b, 5}, {a >= b, 6}})}},
       {
           {Dialect::sqlite,
-           R"("b" = CASE WHEN "counters"."a" = excluded."b" THEN ?8 WHEN "counters"."a" <> excluded."b" THEN ?9 )"
-           R"(WHEN "counters"."a" < excluded."b" THEN ?10 WHEN "counters"."a" <= excluded."b" THEN ?11 )"
-           R"(WHEN "counters"."a" > excluded."b" THEN ?12 WHEN "counters"."a" >= excluded."b" THEN ?13 END)"},
+           R"("b" = CASE WHEN "counters"."a" = excluded."b" THEN ? WHEN "counters"."a" <> excluded."b" THEN ? )"
+           R"(WHEN "counters"."a" < excluded."b" THEN ? WHEN "counters"."a" <= excluded."b" THEN ? )"
+           R"(WHEN "counters"."a" > excluded."b" THEN ? WHEN "counters"."a" >= excluded."b" THEN ? END)"},
           {Dialect::postgresql,
            R"("b" = CASE WHEN "counters"."a" = EXCLUDED."b" THEN $8 WHEN "counters"."a" <> EXCLUDED."b" THEN $9 )"
            R"(WHEN "counters"."a" < EXCLUDED."b" THEN $10 WHEN "counters"."a" <= EXCLUDED."b" THEN $11 )"
@@ -246,7 +246,7 @@ TEST(Expressions, AndOrNot) {
       {{"flag", (col("a") > 0 && !proposed("flag")) || col("a") < col("b")}},
       {
           {Dialect::sqlite,
-           R"("flag" = (("counters"."a" > ?8) AND (NOT excluded."flag")) OR ("counters"."a" < "counters"."b"))"},
+           R"("flag" = (("counters"."a" > ?) AND (NOT excluded."flag")) OR ("counters"."a" < "counters"."b"))"},
           {Dialect::postgresql,
            R"("flag" = (("counters"."a" > $8) AND (NOT EXCLUDED."flag")) OR ("counters"."a" < "counters"."b"))"},
           {Dialect::mysql, "`flag` = ((`a` > ?) AND (NOT `new`.`flag`)) OR (`a` < `b`)"},
@@ -288,7 +288,7 @@ TEST(Expressions, IsNullAndIsNotNull) {
 TEST(Expressions, Coalesce) {
   expect_set_list({{"b", coalesce({col("b"), proposed("b"), 0})}},
                   {
-                      {Dialect::sqlite, R"("b" = COALESCE("counters"."b", excluded."b", ?8))"},
+                      {Dialect::sqlite, R"("b" = COALESCE("counters"."b", excluded."b", ?))"},
                       {Dialect::postgresql, R"("b" = COALESCE("counters"."b", EXCLUDED."b", $8))"},
                       {Dialect::mysql, "`b` = COALESCE(`b`, `new`.`b`, ?)"},
                       {Dialect::mariadb, "`b` = COALESCE(`b`, VALUE(`b`), ?)"},
@@ -320,8 +320,8 @@ TEST(Expressions, LeastOfThreeBindsItsValueOncePerCoalesce) {
       {{"b", least({col("b"), proposed("b"), 7})}},
       {
           {Dialect::sqlite,
-           R"("b" = min(COALESCE("counters"."b", excluded."b", ?8), COALESCE(excluded."b", "counters"."b", ?9), )"
-           R"(COALESCE(?10, "counters"."b", excluded."b")))"},
+           R"("b" = min(COALESCE("counters"."b", excluded."b", ?), COALESCE(excluded."b", "counters"."b", ?), )"
+           R"(COALESCE(?, "counters"."b", excluded."b")))"},
           {Dialect::postgresql, R"("b" = LEAST("counters"."b", EXCLUDED."b", $8))"},
           {Dialect::mysql,
            "`b` = LEAST(COALESCE(`b`, `new`.`b`, ?), COALESCE(`new`.`b`, `b`, ?), COALESCE(?, `b`, `new`.`b`))"},
@@ -360,7 +360,7 @@ TEST(Expressions, CaseWhenWithElse) {
       {{"s", case_when({{col("a") > 100, "big"}, {col("a") > 10, "mid"}}, "small")}},
       {
           {Dialect::sqlite,
-           R"("s" = CASE WHEN "counters"."a" > ?8 THEN ?9 WHEN "counters"."a" > ?10 THEN ?11 ELSE ?12 END)"},
+           R"("s" = CASE WHEN "counters"."a" > ? THEN ? WHEN "counters"."a" > ? THEN ? ELSE ? END)"},
           {Dialect::postgresql,
            R"("s" = CASE WHEN "counters"."a" > $8 THEN $9 WHEN "counters"."a" > $10 THEN $11 ELSE $12 END)"},
           {Dialect::mysql, "`s` = CASE WHEN `a` > ? THEN ? WHEN `a` > ? THEN ? ELSE ? END"},
@@ -423,7 +423,7 @@ TEST(Booleans, BoundBooleansAreIntegersWhereBooleansAreNumbers) {
   expect_set_list(
       {{"flag", col("flag") || false}},
       {
-          {Dialect::sqlite, R"("flag" = "counters"."flag" OR ?8)"},
+          {Dialect::sqlite, R"("flag" = "counters"."flag" OR ?)"},
           {Dialect::postgresql, R"("flag" = "counters"."flag" OR $8)"},
           {Dialect::mysql, "`flag` = `flag` OR ?"},
           {Dialect::mariadb, "`flag` = `flag` OR ?"},
@@ -478,7 +478,7 @@ TEST(Booleans, RowBooleansBoundPerDialect) {
 TEST(MysqlAssignmentOrder, ReaderOfAnAssignedColumnMovesFirst) {
   expect_set_list({{"a", col("a") + 1}, {"b", col("a")}},
                   {
-                      {Dialect::sqlite, R"("a" = "counters"."a" + ?8, "b" = "counters"."a")"},
+                      {Dialect::sqlite, R"("a" = "counters"."a" + ?, "b" = "counters"."a")"},
                       {Dialect::postgresql, R"("a" = "counters"."a" + $8, "b" = "counters"."a")"},
                       {Dialect::mysql, "`b` = `a`, `a` = `a` + ?"},
                       {Dialect::mariadb, "`b` = `a`, `a` = `a` + ?"},
@@ -527,7 +527,7 @@ TEST(Identifiers, ReservedWordsAreQuoted) {
   s.row({1, 2}).do_update(add_proposed({"group"}));
   const Goldens expected{
       {Dialect::sqlite,
-       R"(INSERT INTO "select" ("order", "group") VALUES (?1, ?2) ON CONFLICT ("order") DO UPDATE SET )"
+       R"(INSERT INTO "select" ("order", "group") VALUES (?, ?) ON CONFLICT ("order") DO UPDATE SET )"
        R"("group" = "select"."group" + excluded."group")"},
       {Dialect::postgresql,
        R"(INSERT INTO "select" ("order", "group") VALUES ($1, $2) ON CONFLICT ("order") DO UPDATE SET )"

@@ -14,7 +14,7 @@ namespace {
 const std::map<Dialect, std::string> one_row{
     {Dialect::sqlite,
      R"(INSERT INTO "ab_hourly" ("ab_test_id", "version", "date", "hour", "participants", "conversions") )"
-     R"(VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT ("ab_test_id", "version", "date", "hour") DO UPDATE SET )"
+     R"(VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT ("ab_test_id", "version", "date", "hour") DO UPDATE SET )"
      R"("participants" = "ab_hourly"."participants" + excluded."participants", )"
      R"("conversions" = "ab_hourly"."conversions" + excluded."conversions")"},
     {Dialect::postgresql,
@@ -49,7 +49,7 @@ const std::map<Dialect, std::string> one_row{
 const std::map<Dialect, std::string> three_rows{
     {Dialect::sqlite,
      R"(INSERT INTO "ab_hourly" ("ab_test_id", "version", "date", "hour", "participants", "conversions") )"
-     R"(VALUES (?1, ?2, ?3, ?4, ?5, ?6), (?7, ?8, ?9, ?10, ?11, ?12), (?13, ?14, ?15, ?16, ?17, ?18) )"
+     R"(VALUES (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?) )"
      R"(ON CONFLICT ("ab_test_id", "version", "date", "hour") DO UPDATE SET )"
      R"("participants" = "ab_hourly"."participants" + excluded."participants", )"
      R"("conversions" = "ab_hourly"."conversions" + excluded."conversions")"},

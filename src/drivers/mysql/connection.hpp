@@ -14,6 +14,9 @@
 
 namespace upsert::detail::mysql {
 
+// What ON DUPLICATE KEY UPDATE did to one row.
+enum class RowOutcome { inserted, updated, untouched };
+
 // A Driver over libmariadb, for MariaDB 10.5+ and MySQL 8.0.19+.
 class MysqlDriver final : public Driver {
  public:
@@ -47,9 +50,9 @@ class MysqlDriver final : public Driver {
   // What a lost connection means for a statement sent now.
   Stage statement_stage() const { return in_transaction_ ? Stage::sent_in_transaction : Stage::sent; }
 
-  // The parts of execute(): see upsert.cpp.
-  ExecResult execute_with_outcome(const Upsert& statement, const RenderOptions& options);
-  ExecResult write_and_read_back(const Upsert& statement, const Sql& write);
+  // The parts of execute() that work out each row's outcome: see upsert.cpp.
+  ExecResult execute_row_by_row(const Upsert& statement, const RenderOptions& options);
+  std::vector<Row> read_back_rows(const Upsert& statement, const std::vector<RowOutcome>& outcomes);
 
   ConnectTarget target_;
   MYSQL* mysql_ = nullptr;

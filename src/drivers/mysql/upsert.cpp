@@ -6,28 +6,29 @@
 //
 // MariaDB's RETURNING (checked on 10.11) returns the row as written: the updated values for an
 // updated row, as PostgreSQL does. But it also returns a row that ON DUPLICATE KEY UPDATE left
-// as it was (DO NOTHING is rendered as a no-op assignment; a failed WHERE as IF(c, new, old)),
-// where PostgreSQL returns nothing. And a statement with RETURNING reports the number of returned
+// as it was (DO NOTHING is rendered as a no-op assignment, a false WHERE as IF(c, new, old)),
+// where PostgreSQL returns nothing; and a statement with RETURNING reports the number of returned
 // rows, not the affected-row count. So:
-//   - RETURNING passes through when every row is written (DO UPDATE without WHERE, no flag);
-//   - otherwise, for one row: run the upsert without RETURNING, read the outcome from the affected
-//     rows and, when the row was written, select the RETURNING columns by the conflict key in the
-//     same transaction (the row is locked by the upsert until commit). MySQL, which has no
-//     RETURNING at all, always takes this path;
-//   - statements of several rows that need the outcome are refused.
+//   - RETURNING passes through when every row is written (DO UPDATE without WHERE) and the
+//     inserted flag is not asked for: one statement, however many rows;
+//   - otherwise the rows run one by one in one transaction (the same prepared statement each
+//     time), each row's outcome read from its affected-row count, and the RETURNING columns of the
+//     written rows are then selected by their conflict keys in that transaction, where the upserts
+//     still hold the rows' locks. MySQL, which has no RETURNING at all, always takes this path.
+// A key lookup before the write (as SQLite does) would race here: under READ COMMITTED another
+// transaction can insert a key between the lookup and the upsert, turning "inserted" into "updated".
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <map>
 
 #include "drivers/mysql/connection.hpp"
 
 namespace upsert::detail::mysql {
 
 namespace {
-
-enum class RowOutcome { inserted, updated, untouched };
 
 RowOutcome outcome_of(std::int64_t affected_rows, const Upsert& statement, const std::string& sql) {
   switch (affected_rows) {
@@ -54,9 +55,9 @@ bool may_leave_rows_untouched(const Upsert& statement) {
   return statement.action() != ConflictAction::do_update || statement.update_where().has_value();
 }
 
-std::vector<Type> column_types(const Upsert& statement) {
+std::vector<Type> types_of(const Table& table, const std::vector<std::string>& columns) {
   std::vector<Type> types;
-  for (const auto& name : statement.returning_columns()) types.push_back(statement.table().column_named(name).type);
+  for (const auto& name : columns) types.push_back(table.column_named(name).type);
   return types;
 }
 
@@ -71,19 +72,7 @@ Upsert without_returning(const Upsert& statement) {
   throw Error(ErrorCategory::unsupported, fmt::format("{}: {}", dialect_name(dialect), what_and_fix));
 }
 
-void require_one_row(const Upsert& statement, Dialect dialect) {
-  if (statement.row_values().size() == 1) return;
-  refuse(
-      dialect,
-      fmt::format("this upsert of {} rows asks for {}, which {} can only work out for one row at a time "
-                  "(from the affected-row count); run the rows one by one, or drop the inserted flag{}",
-                  statement.row_values().size(),
-                  statement.returns_inserted_flag() ? "the inserted flag" : "RETURNING of written rows only",
-                  dialect == Dialect::mysql ? "MySQL" : "MariaDB",
-                  dialect == Dialect::mysql ? " and RETURNING" : " (and use DO UPDATE without WHERE for RETURNING)"));
-}
-
-// The read-back finds the row by the conflict key: it must still be the written row's key.
+// The read-back finds rows by their conflict key: it must still be each written row's key.
 void require_read_back_by_key(const Upsert& statement, Dialect dialect, const RenderOptions& options) {
   const auto& key = statement.conflict_key().columns;
   for (const auto& a : statement.assignments()) {
@@ -94,52 +83,57 @@ void require_read_back_by_key(const Upsert& statement, Dialect dialect, const Re
     }
   }
   if (options.allow_any_unique_key && statement.table().unique_keys().size() > 1) {
-    refuse(dialect, fmt::format("RETURNING is read back by the conflict key ({}), but with allow_any_unique_key the "
+    refuse(dialect, fmt::format("RETURNING is read back by the conflict key ({}), but with allow_any_unique_key a "
                                 "row may have updated another row through a different unique key; drop RETURNING "
                                 "or the option",
                                 fmt::join(key, ", ")));
   }
 }
 
+// The conflict-key values of a row of the statement.
+Row key_of(const Row& row, const std::vector<std::size_t>& positions) {
+  Row key;
+  for (auto p : positions) key.push_back(row[p]);
+  return key;
+}
+
 }  // namespace
 
 ExecResult MysqlDriver::execute(const Upsert& statement, const RenderOptions& options) {
   const bool has_columns = !statement.returning_columns().empty();
-  const bool needs_outcome = statement.returns_inserted_flag() ||
-                             (has_columns && (dialect_ == Dialect::mysql || may_leave_rows_untouched(statement)));
-  if (!needs_outcome) return run(render(statement, dialect_, options), column_types(statement));
-  return execute_with_outcome(statement, options);
+  const bool needs_outcomes = statement.returns_inserted_flag() ||
+                              (has_columns && (dialect_ == Dialect::mysql || may_leave_rows_untouched(statement)));
+  if (!needs_outcomes)
+    return run(render(statement, dialect_, options), types_of(statement.table(), statement.returning_columns()));
+  return execute_row_by_row(statement, options);
 }
 
-ExecResult MysqlDriver::execute_with_outcome(const Upsert& statement, const RenderOptions& options) {
-  require_one_row(statement, dialect_);
-  if (!statement.returning_columns().empty()) require_read_back_by_key(statement, dialect_, options);
-  const Sql write = render(without_returning(statement), dialect_, options);
-  if (!statement.returning_columns().empty()) return write_and_read_back(statement, write);
+ExecResult MysqlDriver::execute_row_by_row(const Upsert& statement, const RenderOptions& options) {
+  const bool read_back = !statement.returning_columns().empty();
+  if (read_back) require_read_back_by_key(statement, dialect_, options);
+  // Rendering the whole statement validates every row (NULL keys, repeated keys) before anything runs.
+  render(without_returning(statement), dialect_, options);
 
-  ExecResult result = run(write, {});
-  const RowOutcome outcome = outcome_of(result.affected_rows, statement, write.text);
-  if (outcome != RowOutcome::untouched) result.rows.push_back(Row{Value(outcome == RowOutcome::inserted)});
-  return result;
-}
-
-ExecResult MysqlDriver::write_and_read_back(const Upsert& statement, const Sql& write) {
-  // Our own transaction unless the caller has one: the row stays locked between write and read.
-  const bool own_transaction = !in_transaction_;
+  // Several rows, or a write and its read-back, must be one atomic unit like a single statement.
+  const bool own_transaction = (statement.row_values().size() > 1 || read_back) && !in_transaction_;
   if (own_transaction) begin(true);
   try {
-    ExecResult result = run(write, {});
-    const RowOutcome outcome = outcome_of(result.affected_rows, statement, write.text);
-    if (outcome != RowOutcome::untouched) {
-      const Sql lookup = render_row_lookup(statement, dialect_, statement.returning_columns());
-      std::vector<Row> rows = run(lookup, column_types(statement)).rows;
-      if (rows.size() != 1) {
-        throw Error(ErrorCategory::internal,
-                    fmt::format("the row just written was found {} times by its conflict key", rows.size()), {},
-                    lookup.text);
+    ExecResult result;
+    std::vector<RowOutcome> outcomes;
+    Upsert one_row = without_returning(statement);
+    for (const Row& row : statement.row_values()) {
+      one_row.mutable_rows().assign(1, row);
+      const Sql sql = render(one_row, dialect_, options);
+      const ExecResult written = run(sql, {});
+      outcomes.push_back(outcome_of(written.affected_rows, statement, sql.text));
+      result.affected_rows += written.affected_rows;
+    }
+    if (read_back) {
+      result.rows = read_back_rows(statement, outcomes);
+    } else {
+      for (RowOutcome outcome : outcomes) {
+        if (outcome != RowOutcome::untouched) result.rows.push_back(Row{Value(outcome == RowOutcome::inserted)});
       }
-      if (statement.returns_inserted_flag()) rows[0].push_back(Value(outcome == RowOutcome::inserted));
-      result.rows.push_back(std::move(rows[0]));
     }
     if (own_transaction) commit();
     return result;
@@ -147,6 +141,50 @@ ExecResult MysqlDriver::write_and_read_back(const Upsert& statement, const Sql& 
     if (own_transaction && in_transaction_) rollback();
     throw;
   }
+}
+
+std::vector<Row> MysqlDriver::read_back_rows(const Upsert& statement, const std::vector<RowOutcome>& outcomes) {
+  const auto& asked = statement.returning_columns();
+  const auto& key = statement.conflict_key().columns;
+  const auto key_positions = statement.key_positions();
+
+  // Select the asked columns plus any key column they lack, to match selected rows to input rows.
+  std::vector<std::string> columns = asked;
+  std::vector<std::size_t> key_in_columns;
+  for (const auto& k : key) {
+    auto it = std::find(columns.begin(), columns.end(), k);
+    if (it == columns.end()) it = columns.insert(columns.end(), k);
+    key_in_columns.push_back(static_cast<std::size_t>(it - columns.begin()));
+  }
+  Upsert written = statement;
+  written.mutable_rows().clear();
+  for (std::size_t i = 0; i < outcomes.size(); ++i) {
+    if (outcomes[i] != RowOutcome::untouched) written.mutable_rows().push_back(statement.row_values()[i]);
+  }
+  if (written.row_values().empty()) return {};
+
+  const Sql lookup = render_row_lookup(written, dialect_, columns);
+  std::map<Row, Row> by_key;
+  for (Row& row : run(lookup, types_of(statement.table(), columns)).rows) {
+    Row k = key_of(row, key_in_columns);
+    by_key.emplace(std::move(k), std::move(row));
+  }
+  std::vector<Row> rows;
+  for (std::size_t i = 0; i < outcomes.size(); ++i) {
+    if (outcomes[i] == RowOutcome::untouched) continue;
+    auto found = by_key.find(key_of(statement.row_values()[i], key_positions));
+    if (found == by_key.end()) {
+      throw Error(ErrorCategory::internal,
+                  fmt::format("the row just written with key ({}) was not found again by that key; does the key "
+                              "column use a collation that folds case or trailing spaces?",
+                              fmt::join(key, ", ")),
+                  {}, lookup.text);
+    }
+    Row out(found->second.begin(), found->second.begin() + static_cast<std::ptrdiff_t>(asked.size()));
+    if (statement.returns_inserted_flag()) out.push_back(Value(outcomes[i] == RowOutcome::inserted));
+    rows.push_back(std::move(out));
+  }
+  return rows;
 }
 
 }  // namespace upsert::detail::mysql

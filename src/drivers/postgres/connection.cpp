@@ -1,6 +1,12 @@
 // The PostgreSQL driver over libpq: one session, statements prepared once per (SQL text,
 // parameter types) and executed with typed parameters, errors mapped by SQLSTATE.
 //
+// Batches (execute_many) go in the column-array form, INSERT ... SELECT * FROM unnest($1::BIGINT[],
+// ...), one binary array per column: measured against multi-row VALUES (6 parameters a row) and
+// libpq's pipeline mode (one single-row upsert per row, one sync) with bench/postgres_batch_forms.cpp,
+// it was the fastest, and its SQL text does not depend on the row count, so one prepared statement
+// serves batches of every size where VALUES prepares (parses and plans) each new row count again.
+//
 // The one subtle part is a lost connection. Before every command the socket is checked for what
 // a server leaves behind when it ends an idle session (a FATAL message, then EOF): finding that
 // means nothing was sent, so the error is `connection` and Connection reconnects and retries.
@@ -13,12 +19,14 @@
 
 #include <charconv>
 #include <cstring>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 
 #include "drivers/factories.hpp"
+#include "drivers/postgres/arrays.hpp"
 #include "drivers/postgres/error.hpp"
 #include "drivers/postgres/handles.hpp"
 #include "drivers/postgres/statement_cache.hpp"
@@ -131,23 +139,19 @@ class PostgresDriver final : public Driver {
     return execute_sql(render(statement, Dialect::postgresql, options), returning_types(statement));
   }
 
+  ExecResult execute_many(const Upsert& statement, const RenderOptions& /*options*/) override {
+    const ColumnArraySql sql = render_unnest(statement);
+    const BoundParams params(column_arrays(statement, sql, integer_datetimes_), sql.params, sql.text);
+    return run(sql.text, params, returning_types(statement));
+  }
+
+  // The column-array form carries any number of rows in one parameter per column, so the
+  // protocol's 65,535-parameter limit never binds: the batch's row cap alone sizes statements.
+  std::size_t max_batch_parameters() const override { return std::numeric_limits<std::size_t>::max(); }
+
   ExecResult execute_sql(const Sql& sql, const std::vector<Type>& result_types) override {
     const BoundParams params(sql.params, sql.text);
-    PGconn* conn = live(sql.text);
-    const std::string& name = prepared(conn, sql.text, params);
-    ResultHandle result(
-        PQexecPrepared(conn, name.c_str(), params.count(), params.values(), params.lengths(), params.formats(), 0));
-    if (!succeeded(result.get())) {
-      // Someone deallocated our statements (DEALLOCATE / DISCARD ALL in a script, a pooler): forget
-      // them all so the retry that 26000 asks for prepares again.
-      const char* sqlstate = PQresultErrorField(result.get(), PG_DIAG_SQLSTATE);
-      if (sqlstate != nullptr && std::string_view(sqlstate) == "26000") statements_.clear();
-      fail(error_from_result(result.get(), conn, sql.text, loss_after_sending()));
-    }
-    ExecResult out;
-    out.affected_rows = affected_rows(result.get());
-    out.rows = read_rows(result.get(), result_types, sql.text);
-    return out;
+    return run(sql.text, params, result_types);
   }
 
   void execute_script(std::string_view sql) override {
@@ -202,6 +206,25 @@ class PostgresDriver final : public Driver {
   }
 
  private:
+  // Runs `sql` (prepared once per session) with `params`; result columns become `result_types`.
+  ExecResult run(const std::string& sql, const BoundParams& params, const std::vector<Type>& result_types) {
+    PGconn* conn = live(sql);
+    const std::string& name = prepared(conn, sql, params);
+    ResultHandle result(
+        PQexecPrepared(conn, name.c_str(), params.count(), params.values(), params.lengths(), params.formats(), 0));
+    if (!succeeded(result.get())) {
+      // Someone deallocated our statements (DEALLOCATE / DISCARD ALL in a script, a pooler): forget
+      // them all so the retry that 26000 asks for prepares again.
+      const char* sqlstate = PQresultErrorField(result.get(), PG_DIAG_SQLSTATE);
+      if (sqlstate != nullptr && std::string_view(sqlstate) == "26000") statements_.clear();
+      fail(error_from_result(result.get(), conn, sql, loss_after_sending()));
+    }
+    ExecResult out;
+    out.affected_rows = affected_rows(result.get());
+    out.rows = read_rows(result.get(), result_types, sql);
+    return out;
+  }
+
   // A fresh session: the old one is closed first (it holds a server slot), then the new one is
   // made and set up. On failure the driver stays unconnected until the next reconnect().
   void open() {
@@ -216,6 +239,9 @@ class PostgresDriver final : public Driver {
     if (!conn) throw connect_error("libpq is out of memory", url_);
     if (PQstatus(conn.get()) != CONNECTION_OK) throw connect_error(PQerrorMessage(conn.get()), url_);
     PQsetNoticeReceiver(conn.get(), receive_notice, &idle_);
+    // Off only on servers before 10 built to keep timestamps as doubles; binary timestamps differ there.
+    const char* integer_datetimes = PQparameterStatus(conn.get(), "integer_datetimes");
+    integer_datetimes_ = integer_datetimes == nullptr || std::string_view(integer_datetimes) == "on";
     ResultHandle setup(PQexec(conn.get(), session_setup));
     if (!succeeded(setup.get())) {
       throw error_from_result(setup.get(), conn.get(), session_setup, LossMeans::nothing_applied);
@@ -282,6 +308,7 @@ class PostgresDriver final : public Driver {
   StatementCache statements_{statement_cache_capacity};
   IdleMessage idle_;  // written by receive_notice; the driver never moves (it lives behind a unique_ptr)
   bool in_transaction_ = false;
+  bool integer_datetimes_ = true;  // the server's binary timestamps count microseconds (see column_arrays)
   std::optional<Error> transaction_error_;
 };
 

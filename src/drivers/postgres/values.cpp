@@ -37,58 +37,63 @@ int length_of(std::size_t size, std::size_t index, const std::string& sql) {
 
 }  // namespace
 
-BoundParams::BoundParams(const std::vector<Value>& values, const std::string& sql) {
-  const std::size_t n = values.size();
+BoundParams::BoundParams(const std::vector<Value>& values, const std::string& sql) : BoundParams({}, values, sql) {}
+
+BoundParams::BoundParams(std::vector<BinaryParam> leading, const std::vector<Value>& values, const std::string& sql) {
+  const std::size_t n = leading.size() + values.size();
   types_.reserve(n);
   pointers_.reserve(n);
   lengths_.reserve(n);
   formats_.reserve(n);
-  // Reserved up front: pointers_ points into these strings, so they must never move.
-  rendered_.reserve(n);
+  for (std::size_t i = 0; i < leading.size(); ++i) {
+    length_of(leading[i].bytes.size(), i, sql);
+    add_owned(leading[i].type, std::move(leading[i].bytes), 1);
+  }
+  for (std::size_t i = 0; i < values.size(); ++i) add_value(values[i], leading.size() + i, sql);
+}
 
-  auto add = [&](Oid type, const char* data, int length, int format) {
-    types_.push_back(type);
-    pointers_.push_back(data);
-    lengths_.push_back(length);
-    formats_.push_back(format);
-  };
-  auto add_text = [&](Oid type, std::string text) {
-    rendered_.push_back(std::move(text));
-    const std::string& kept = rendered_.back();
-    add(type, kept.c_str(), static_cast<int>(kept.size()), 0);
-  };
+void BoundParams::add(Oid type, const char* data, int length, int format) {
+  types_.push_back(type);
+  pointers_.push_back(data);
+  lengths_.push_back(length);
+  formats_.push_back(format);
+}
 
-  for (std::size_t i = 0; i < n; ++i) {
-    const Value& v = values[i];
-    if (v.is_null()) {
-      add(unknown_oid, nullptr, 0, 0);
-      continue;
+void BoundParams::add_owned(Oid type, std::string bytes, int format) {
+  rendered_.push_back(std::move(bytes));
+  const std::string& kept = rendered_.back();
+  add(type, kept.data(), static_cast<int>(kept.size()), format);
+}
+
+void BoundParams::add_value(const Value& v, std::size_t index, const std::string& sql) {
+  if (v.is_null()) {
+    add(unknown_oid, nullptr, 0, 0);
+    return;
+  }
+  switch (v.type()) {
+    case Type::int64: add_owned(int8_oid, std::to_string(v.as<std::int64_t>()), 0); break;
+    case Type::float64: add_owned(float8_oid, double_text(v.as<double>()), 0); break;
+    case Type::boolean: add(bool_oid, v.as<bool>() ? "t" : "f", 1, 0); break;
+    case Type::date: add_owned(date_oid, v.as<Date>().to_string(), 0); break;
+    case Type::timestamp: add_owned(timestamp_oid, v.as<Timestamp>().to_string(), 0); break;
+    case Type::text: {
+      const std::string& s = v.as<std::string>();
+      if (std::memchr(s.data(), '\0', s.size()) != nullptr) {
+        throw Error(ErrorCategory::data,
+                    fmt::format("parameter ${} is text containing a NUL byte, which PostgreSQL text cannot store: "
+                                "use a bytes column for binary data",
+                                index + 1),
+                    "", sql);
+      }
+      add(text_oid, s.c_str(), length_of(s.size(), index, sql), 0);
+      break;
     }
-    switch (v.type()) {
-      case Type::int64: add_text(int8_oid, std::to_string(v.as<std::int64_t>())); break;
-      case Type::float64: add_text(float8_oid, double_text(v.as<double>())); break;
-      case Type::boolean: add(bool_oid, v.as<bool>() ? "t" : "f", 1, 0); break;
-      case Type::date: add_text(date_oid, v.as<Date>().to_string()); break;
-      case Type::timestamp: add_text(timestamp_oid, v.as<Timestamp>().to_string()); break;
-      case Type::text: {
-        const std::string& s = v.as<std::string>();
-        if (std::memchr(s.data(), '\0', s.size()) != nullptr) {
-          throw Error(ErrorCategory::data,
-                      fmt::format("parameter ${} is text containing a NUL byte, which PostgreSQL text cannot store: "
-                                  "use a bytes column for binary data",
-                                  i + 1),
-                      "", sql);
-        }
-        add(text_oid, s.c_str(), length_of(s.size(), i, sql), 0);
-        break;
-      }
-      case Type::bytes: {
-        const auto& bytes = v.as<Bytes>().data;
-        // libpq reads a null pointer as SQL NULL, so empty bytes need a real (empty) buffer.
-        const char* data = bytes.empty() ? "" : reinterpret_cast<const char*>(bytes.data());
-        add(bytea_oid, data, length_of(bytes.size(), i, sql), 1);
-        break;
-      }
+    case Type::bytes: {
+      const auto& bytes = v.as<Bytes>().data;
+      // libpq reads a null pointer as SQL NULL, so empty bytes need a real (empty) buffer.
+      const char* data = bytes.empty() ? "" : reinterpret_cast<const char*>(bytes.data());
+      add(bytea_oid, data, length_of(bytes.size(), index, sql), 1);
+      break;
     }
   }
 }

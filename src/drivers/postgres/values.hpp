@@ -3,9 +3,11 @@
 
 #include <libpq-fe.h>
 
+#include <deque>
 #include <string>
 #include <vector>
 
+#include "drivers/postgres/arrays.hpp"
 #include "upsert/value.hpp"
 
 namespace upsert::detail::postgres {
@@ -21,13 +23,16 @@ inline constexpr Oid float8_oid = 701;
 inline constexpr Oid date_oid = 1082;
 inline constexpr Oid timestamp_oid = 1114;
 
-// The parameters of one statement in the arrays PQprepare / PQexecPrepared take. Text format for
-// everything but bytea, which goes in binary so zero bytes need no escaping. Points into `values`
-// (and into itself), so it is built in place and must not outlive them.
+// The parameters of one statement in the arrays PQprepare / PQexecPrepared take. Values go in text
+// format but bytea, which goes in binary so zero bytes need no escaping; the column arrays of
+// batches go in binary too. Points into `values` (and into itself), so it is built in place and
+// must not outlive them.
 class BoundParams {
  public:
   // Converts `values`; throws Error(data) for text PostgreSQL cannot store (a NUL byte).
   BoundParams(const std::vector<Value>& values, const std::string& sql);
+  // `leading` first ($1, $2, ...: the column arrays of a batch), then `values`.
+  BoundParams(std::vector<BinaryParam> leading, const std::vector<Value>& values, const std::string& sql);
   BoundParams(const BoundParams&) = delete;
   BoundParams& operator=(const BoundParams&) = delete;
 
@@ -38,8 +43,12 @@ class BoundParams {
   const int* formats() const { return formats_.data(); }
 
  private:
+  void add(Oid type, const char* data, int length, int format);
+  void add_owned(Oid type, std::string bytes, int format);
+  void add_value(const Value& v, std::size_t index, const std::string& sql);
+
   std::vector<Oid> types_;
-  std::vector<std::string> rendered_;  // text for numbers, booleans, dates and timestamps
+  std::deque<std::string> rendered_;   // owned bytes; a deque never moves what it holds
   std::vector<const char*> pointers_;  // nullptr for NULL
   std::vector<int> lengths_;
   std::vector<int> formats_;

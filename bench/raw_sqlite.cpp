@@ -1,0 +1,89 @@
+// The raw SQLite client: sqlite3_prepare_v2 once, then bind/step/reset per event.
+
+#include <sqlite3.h>
+
+#include <fmt/format.h>
+
+#include "raw_clients.hpp"
+
+namespace upsert::bench {
+
+namespace {
+
+RawError sqlite_failure(sqlite3* db, const std::string& what) {
+  return RawError(fmt::format("sqlite:{}", sqlite3_extended_errcode(db)),
+                  fmt::format("{}: {}", what, sqlite3_errmsg(db)));
+}
+
+class RawSqlite final : public RawClient {
+ public:
+  RawSqlite(const std::string& path, const std::string& table) {
+    // The same flags and pragmas as src/drivers/sqlite/connection.cpp, so only the code path differs.
+    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+      RawError e = sqlite_failure(db_, "opening " + path);
+      sqlite3_close_v2(db_);
+      throw e;
+    }
+    sqlite3_extended_result_codes(db_, 1);
+    sqlite3_busy_timeout(db_, 30'000);
+    exec("PRAGMA journal_mode=WAL");
+    exec("PRAGMA synchronous=NORMAL");
+    exec("PRAGMA foreign_keys=ON");
+    const std::string sql = fmt::format(
+        R"(INSERT INTO "{0}" ("ab_test_id", "version", "date", "hour", "participants", "conversions") )"
+        R"(VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT ("ab_test_id", "version", "date", "hour") DO UPDATE SET )"
+        R"("participants" = "{0}"."participants" + excluded."participants", )"
+        R"("conversions" = "{0}"."conversions" + excluded."conversions")",
+        table);
+    if (sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &statement_, nullptr) != SQLITE_OK) {
+      RawError e = sqlite_failure(db_, "preparing the upsert");
+      sqlite3_close_v2(db_);
+      throw e;
+    }
+  }
+
+  ~RawSqlite() override {
+    sqlite3_finalize(statement_);
+    sqlite3_close_v2(db_);
+  }
+
+  void upsert(const Key& key, bool converted) override {
+    sqlite3_bind_int64(statement_, 1, key.test_id);
+    sqlite3_bind_text(statement_, 2, key.version.data(), static_cast<int>(key.version.size()), SQLITE_STATIC);
+    sqlite3_bind_text(statement_, 3, event_date_text.data(), static_cast<int>(event_date_text.size()), SQLITE_STATIC);
+    sqlite3_bind_int64(statement_, 4, key.hour);
+    sqlite3_bind_int64(statement_, 5, 1);
+    sqlite3_bind_int64(statement_, 6, converted ? 1 : 0);
+    if (sqlite3_step(statement_) != SQLITE_DONE) {
+      RawError e = sqlite_failure(db_, "running the upsert");  // read before reset() clears it
+      sqlite3_reset(statement_);
+      throw e;
+    }
+    sqlite3_reset(statement_);
+  }
+
+ private:
+  void exec(const char* sql) {
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK) {
+      RawError e = sqlite_failure(db_, sql);
+      sqlite3_close_v2(db_);
+      throw e;
+    }
+  }
+
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* statement_ = nullptr;
+};
+
+}  // namespace
+
+std::unique_ptr<RawClient> open_raw_sqlite(const std::string& path, const std::string& table) {
+  return std::make_unique<RawSqlite>(path, table);
+}
+
+std::string raw_sqlite_version() {
+  return std::string("SQLite ") + sqlite3_libversion();
+}
+
+}  // namespace upsert::bench
