@@ -11,9 +11,9 @@
 //   unnest_once  the binary unnest form parsed and planned at every execution
 //   pipeline     libpq pipeline mode: N single-row prepared upserts, then one sync
 //   single_row   one autocommit single-row upsert per round trip (fewer rows: it is slow)
-// and through the library: Connection::execute_batch (whatever execute_many does) against
-// Connection::execute of one row at a time. Each form writes its own table; at the end the tables
-// must be equal, or the tool fails.
+// and through the library: Connection::execute_batch (whatever execute_many does), Connection::execute
+// of each N-row statement (the multi-row VALUES form) and Connection::execute of one row at a time. Each form writes
+// its own table; at the end the tables must be equal, or the tool fails.
 //
 // It reports per form the median time of a repetition, rows/s, and the median over repetitions of
 // its time divided by the time of `values` in the same repetition (ratios survive a shared, noisy
@@ -448,6 +448,7 @@ void Bench::run() {
   };
   upsert::Connection db = upsert::connect(o_.url);
   auto lib_batch = library_table("lib_batch");
+  auto lib_values = library_table("lib_values");
   auto lib_single = library_table("lib_single");
   std::vector<Form> forms;
   forms.push_back({"values", true, [&](const auto& rows) { values(rows); }, {}});
@@ -463,6 +464,9 @@ void Bench::run() {
                      db.execute_batch(library_upsert(lib_batch, rows), {.max_rows_per_statement = rows.size()});
                    },
                    {}});
+  // Connection::execute of the sorted N-row statement: the multi-row VALUES form, which was
+  // Driver::execute_many's default before PostgreSQL had its own.
+  forms.push_back({"lib_values", true, [&](const auto& rows) { db.execute(library_upsert(lib_values, rows)); }, {}});
   forms.push_back({"lib_single",
                    false,
                    [&](const auto& rows) {

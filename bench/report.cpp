@@ -46,7 +46,7 @@ const CellResult* find_cell(const std::vector<CellResult>& results, Engine engin
 }
 
 std::string cell_name(const CellSpec& s) {
-  return fmt::format("{} {} {}x{}", engine_name(s.engine), workload_name(s.workload), arm_name(s.arm), s.threads);
+  return fmt::format("{} {} {}@{}", engine_name(s.engine), workload_name(s.workload), arm_name(s.arm), s.threads);
 }
 
 // A verified cell's rate, or why there is none.
@@ -89,9 +89,8 @@ void ratio_target(std::vector<TargetCheck>& out, const std::vector<CellResult>& 
     const double ratio = *a.rate / *b.rate;
     t.measured = fmt::format("{:.2f}x", ratio);
     t.verdict = ratio >= needed ? "met" : "missed";
-    t.note =
-        fmt::format("{} {}x{}: {}/s; {} {}x{}: {}/s", arm_name(top), workload_name(w), top_threads,
-                    with_commas(*a.rate), arm_name(bottom), workload_name(w), bottom_threads, with_commas(*b.rate));
+    t.note = fmt::format("{}@{}: {}/s; {}@{}: {}/s", arm_name(top), top_threads, with_commas(*a.rate), arm_name(bottom),
+                         bottom_threads, with_commas(*b.rate));
   }
   out.push_back(std::move(t));
 }
@@ -402,6 +401,7 @@ std::string write_chart(const std::filesystem::path& dir, const std::vector<Cell
                     std::pow(10, std::ceil(std::log10(high * 8))));
   gp << "set format y '10^{%L}'\nset grid ytics\nset key top left horizontal\nset ylabel 'increments/s (log scale)'\n";
   gp << "set xtics nomirror\n";
+  gp << fmt::format("set xrange [-0.6:{:.1f}]\n", static_cast<double>(engines.size()) - 0.4);
   if (workloads.size() > 1) {
     gp << fmt::format("set multiplot layout 1,{} title 'upsert-bench: increments/s per arm and engine'\n",
                       workloads.size());

@@ -31,7 +31,7 @@ struct Options {
   std::vector<std::string> arms{"raw", "locking", "single", "batch", "writer"};
   std::vector<std::string> workloads{"uniform", "hot"};
   std::vector<int> threads;  // default: 1,8 (quick) or 1,8,32 (full)
-  double seconds = 0;        // per round; default: 0.5 (quick) or 1 (full)
+  double seconds = 0;        // per round; default: 0.4 (quick) or 1 (full)
   int rounds = 0;            // per cell; default: 2 (quick) or 5 (full)
   std::uint64_t events = 0;  // per cell, instead of a duration
   std::string output = UPSERT_BENCH_RESULTS_DIR;
@@ -156,14 +156,14 @@ int main(int argc, char** argv) {
   Options o;
   CLI::App app{"upsert-bench: the A/B upsert workload on SQLite, PostgreSQL and MariaDB, five ways, verified"};
   app.add_flag("--quick", o.quick,
-               "Short cells (2 rounds of 0.5 s) and threads 1,8: under two minutes with servers running");
+               "Short cells (2 rounds of 0.4 s) and threads 1,8: under two minutes with servers running");
   app.add_option("--engines", o.engines, "Engines: sqlite,postgres,mariadb")->delimiter(',');
   app.add_option("--arms", o.arms, "Arms: raw,locking,single,batch,writer")->delimiter(',');
   app.add_option("--workloads", o.workloads, "Workloads: uniform (4,800 keys), hot (48 keys)")->delimiter(',');
   app.add_option("--threads", o.threads, "Thread counts, e.g. 1,8,32 (default 1,8 quick; 1,8,32 full)")
       ->delimiter(',')
       ->check(CLI::Range(1, 256));
-  app.add_option("--seconds", o.seconds, "Seconds per round of a cell (default 0.5 quick, 1 full)")
+  app.add_option("--seconds", o.seconds, "Seconds per round of a cell (default 0.4 quick, 1 full)")
       ->check(CLI::Range(0.05, 600.0));
   app.add_option("--rounds", o.rounds,
                  "Rounds per cell, arms interleaved; the median is reported (default 2 quick, 5 full)")
@@ -181,7 +181,7 @@ int main(int argc, char** argv) {
     return code == 0 ? exit_ok : exit_usage;
   }
   if (o.threads.empty()) o.threads = o.quick ? std::vector<int>{1, 8} : std::vector<int>{1, 8, 32};
-  if (o.seconds == 0) o.seconds = o.quick ? 0.5 : 1.0;
+  if (o.seconds == 0) o.seconds = o.quick ? 0.4 : 1.0;
   if (o.rounds == 0) o.rounds = o.quick ? 2 : 5;
   try {
     return run(o, command_line(argc, argv));

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "upsert/batch.hpp"
+#include "upsert/error.hpp"
 #include "upsert/render.hpp"
 #include "upsert/statement.hpp"
 #include "upsert/value.hpp"
@@ -123,6 +124,9 @@ class Connection {
  private:
   template <class F>
   auto with_retry(F&& attempt) -> decltype(attempt());
+  // After a failed attempt: true (having backed off, and re-opened a lost connection) when the
+  // error is transient and attempts remain.
+  bool prepare_retry(const Error& e, int attempt);
 
   std::unique_ptr<Driver> driver_;
   RenderOptions render_options_;

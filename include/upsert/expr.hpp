@@ -14,19 +14,30 @@ namespace upsert {
 
 /// What an expression node is.
 enum class ExprKind {
-  existing,   ///< a column of the row already in the table (before the statement)
-  proposed,   ///< a column of the row the statement tried to insert
-  value,      ///< a bound value (never spliced into SQL text)
-  null,       ///< SQL NULL
-  add, subtract, multiply, divide,  ///< arithmetic on two operands
-  negate,     ///< unary minus
-  equal, not_equal, less, less_equal, greater, greater_equal,  ///< comparisons
-  and_, or_, not_,      ///< boolean logic
-  is_null, is_not_null, ///< NULL tests
-  coalesce,   ///< first non-NULL argument
-  greatest,   ///< largest non-NULL argument (PostgreSQL semantics: NULLs are ignored)
-  least,      ///< smallest non-NULL argument (PostgreSQL semantics: NULLs are ignored)
-  case_when,  ///< CASE WHEN c1 THEN v1 ... [ELSE e] END; args are c1, v1, c2, v2, ... [, e]
+  existing,  ///< a column of the row already in the table (before the statement)
+  proposed,  ///< a column of the row the statement tried to insert
+  value,     ///< a bound value (never spliced into SQL text)
+  null,      ///< SQL NULL
+  add,
+  subtract,
+  multiply,
+  divide,  ///< arithmetic on two operands
+  negate,  ///< unary minus
+  equal,
+  not_equal,
+  less,
+  less_equal,
+  greater,
+  greater_equal,  ///< comparisons
+  and_,
+  or_,
+  not_,  ///< boolean logic
+  is_null,
+  is_not_null,  ///< NULL tests
+  coalesce,     ///< first non-NULL argument
+  greatest,     ///< largest non-NULL argument (PostgreSQL semantics: NULLs are ignored)
+  least,        ///< smallest non-NULL argument (PostgreSQL semantics: NULLs are ignored)
+  case_when,    ///< CASE WHEN c1 THEN v1 ... [ELSE e] END; args are c1, v1, c2, v2, ... [, e]
 };
 
 class Expr;
@@ -47,8 +58,7 @@ class Expr {
   Expr();
   /// A bound value (implicitly from anything a Value is built from).
   template <class T>
-    requires std::constructible_from<Value, T>
-  Expr(T v) : Expr(Value(std::move(v))) {}
+  requires std::constructible_from<Value, T> Expr(T v) : Expr(Value(std::move(v))) {}
   /// A bound value.
   Expr(Value v);
   /// A node with its kind and operands.
@@ -104,23 +114,41 @@ class Expr {
 };
 
 /// The existing row's column `name` (what the row holds before the statement).
-inline Expr col(std::string name) { return Expr::existing(std::move(name)); }
+inline Expr col(std::string name) {
+  return Expr::existing(std::move(name));
+}
 /// The proposed row's column `name` (EXCLUDED.name on PostgreSQL).
-inline Expr proposed(std::string name) { return Expr::proposed(std::move(name)); }
+inline Expr proposed(std::string name) {
+  return Expr::proposed(std::move(name));
+}
 /// A bound value.
-inline Expr val(Value v) { return Expr(std::move(v)); }
+inline Expr val(Value v) {
+  return Expr(std::move(v));
+}
 /// SQL NULL.
-inline Expr null() { return Expr(); }
+inline Expr null() {
+  return Expr();
+}
 /// First non-NULL argument.
-inline Expr coalesce(std::vector<Expr> args) { return Expr(ExprKind::coalesce, std::move(args)); }
+inline Expr coalesce(std::vector<Expr> args) {
+  return Expr(ExprKind::coalesce, std::move(args));
+}
 /// Largest argument, ignoring NULLs (NULL only when all are NULL), on every engine.
-inline Expr greatest(std::vector<Expr> args) { return Expr(ExprKind::greatest, std::move(args)); }
+inline Expr greatest(std::vector<Expr> args) {
+  return Expr(ExprKind::greatest, std::move(args));
+}
 /// Smallest argument, ignoring NULLs (NULL only when all are NULL), on every engine.
-inline Expr least(std::vector<Expr> args) { return Expr(ExprKind::least, std::move(args)); }
+inline Expr least(std::vector<Expr> args) {
+  return Expr(ExprKind::least, std::move(args));
+}
 /// e IS NULL.
-inline Expr is_null(Expr e) { return Expr(ExprKind::is_null, {std::move(e)}); }
+inline Expr is_null(Expr e) {
+  return Expr(ExprKind::is_null, {std::move(e)});
+}
 /// e IS NOT NULL.
-inline Expr is_not_null(Expr e) { return Expr(ExprKind::is_not_null, {std::move(e)}); }
+inline Expr is_not_null(Expr e) {
+  return Expr(ExprKind::is_not_null, {std::move(e)});
+}
 /// CASE WHEN c1 THEN v1 ... ELSE otherwise END.
 inline Expr case_when(std::vector<std::pair<Expr, Expr>> whens, std::optional<Expr> otherwise = {}) {
   return Expr::case_when(std::move(whens), std::move(otherwise));

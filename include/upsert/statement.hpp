@@ -20,9 +20,9 @@ struct Assignment {
 
 /// What happens when the row's key already exists.
 enum class ConflictAction {
-  unset,      ///< not chosen yet: rendering refuses
-  do_nothing, ///< keep the existing row
-  do_update,  ///< apply the assignments (where the optional condition holds)
+  unset,       ///< not chosen yet: rendering refuses
+  do_nothing,  ///< keep the existing row
+  do_update,   ///< apply the assignments (where the optional condition holds)
 };
 
 /// INSERT rows INTO table ON CONFLICT (key) DO NOTHING | DO UPDATE SET ... [WHERE ...] [RETURNING ...].

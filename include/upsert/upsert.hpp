@@ -1,12 +1,12 @@
 #pragma once
 /// Everything a user of the library includes: one header.
 
+#include "upsert/aggregate.hpp"
+#include "upsert/connection.hpp"
+#include "upsert/counter_writer.hpp"
 #include "upsert/error.hpp"
 #include "upsert/expr.hpp"
 #include "upsert/render.hpp"
 #include "upsert/schema.hpp"
 #include "upsert/statement.hpp"
-#include "upsert/aggregate.hpp"
-#include "upsert/connection.hpp"
-#include "upsert/counter_writer.hpp"
 #include "upsert/value.hpp"

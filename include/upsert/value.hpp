@@ -22,9 +22,9 @@ Type parse_type(std::string_view name);
 
 /// A calendar date (proleptic Gregorian), validated on construction.
 struct Date {
-  int year = 1970;     ///< 1..9999
-  int month = 1;       ///< 1..12
-  int day = 1;         ///< 1..days in month
+  int year = 1970;  ///< 1..9999
+  int month = 1;    ///< 1..12
+  int day = 1;      ///< 1..days in month
   Date() = default;
   /// Builds a date; throws Error(invalid_argument) when it does not exist.
   Date(int year, int month, int day);
@@ -63,8 +63,7 @@ struct Bytes {
 class Value {
  public:
   /// The variant behind a value; std::monostate is NULL.
-  using Storage =
-      std::variant<std::monostate, std::int64_t, double, bool, std::string, Date, Timestamp, Bytes>;
+  using Storage = std::variant<std::monostate, std::int64_t, double, bool, std::string, Date, Timestamp, Bytes>;
 
   /// NULL.
   Value() = default;
@@ -72,8 +71,7 @@ class Value {
   Value(std::nullptr_t) {}
   /// An integer (any integral type but bool and char).
   template <std::integral T>
-    requires(!std::same_as<T, bool> && !std::same_as<T, char>)
-  Value(T v) : storage_(static_cast<std::int64_t>(v)) {}
+  requires(!std::same_as<T, bool> && !std::same_as<T, char>) Value(T v) : storage_(static_cast<std::int64_t>(v)) {}
   /// A double.
   Value(double v) : storage_(v) {}
   /// A boolean.

@@ -15,7 +15,9 @@ namespace {
 constexpr std::int64_t micros_per_second = 1'000'000;
 constexpr std::int64_t micros_per_day = 86'400 * micros_per_second;
 
-Error bad(std::string message) { return Error(ErrorCategory::invalid_argument, std::move(message)); }
+Error bad(std::string message) {
+  return Error(ErrorCategory::invalid_argument, std::move(message));
+}
 
 // Reads exactly `width` decimal digits at `pos`.
 int read_digits(std::string_view text, std::size_t pos, std::size_t width, std::string_view what) {
@@ -32,8 +34,8 @@ int read_digits(std::string_view text, std::size_t pos, std::size_t width, std::
 
 void expect_char(std::string_view text, std::size_t pos, std::string_view allowed, std::string_view what) {
   if (pos >= text.size() || allowed.find(text[pos]) == std::string_view::npos) {
-    throw bad(fmt::format("cannot parse {} \"{}\": expected '{}' at position {}", what, text,
-                          allowed.substr(0, 1), pos + 1));
+    throw bad(
+        fmt::format("cannot parse {} \"{}\": expected '{}' at position {}", what, text, allowed.substr(0, 1), pos + 1));
   }
 }
 
@@ -60,15 +62,15 @@ Type parse_type(std::string_view name) {
   if (name == "date") return Type::date;
   if (name == "timestamp" || name == "datetime") return Type::timestamp;
   if (name == "bytes" || name == "blob") return Type::bytes;
-  throw bad(fmt::format("unknown type \"{}\": use one of int64, double, text, bool, date, timestamp, bytes",
-                        name));
+  throw bad(fmt::format("unknown type \"{}\": use one of int64, double, text, bool, date, timestamp, bytes", name));
 }
 
 Date::Date(int y, int m, int d) : year(y), month(m), day(d) {
   using namespace std::chrono;
-  if (y < 1 || y > 9999 || !year_month_day{std::chrono::year{y}, std::chrono::month{static_cast<unsigned>(m)},
-                                            std::chrono::day{static_cast<unsigned>(d)}}
-                                 .ok()) {
+  if (y < 1 || y > 9999 ||
+      !year_month_day{std::chrono::year{y}, std::chrono::month{static_cast<unsigned>(m)},
+                      std::chrono::day{static_cast<unsigned>(d)}}
+           .ok()) {
     throw bad(fmt::format("invalid date {:04}-{:02}-{:02}: no such day (years 1 to 9999)", y, m, d));
   }
 }
@@ -84,7 +86,9 @@ Date Date::parse(std::string_view text) {
   return Date(y, m, d);
 }
 
-std::string Date::to_string() const { return fmt::format("{:04}-{:02}-{:02}", year, month, day); }
+std::string Date::to_string() const {
+  return fmt::format("{:04}-{:02}-{:02}", year, month, day);
+}
 
 std::int64_t Date::days_since_epoch() const {
   using namespace std::chrono;
@@ -105,8 +109,8 @@ Timestamp Timestamp::from_parts(Date date, int hour, int minute, int second, int
       micros >= micros_per_second) {
     throw bad(fmt::format("invalid time of day {:02}:{:02}:{:02}.{:06}", hour, minute, second, micros));
   }
-  return Timestamp{date.days_since_epoch() * micros_per_day +
-                   ((hour * 60 + minute) * 60 + second) * micros_per_second + micros};
+  return Timestamp{date.days_since_epoch() * micros_per_day + ((hour * 60 + minute) * 60 + second) * micros_per_second +
+                   micros};
 }
 
 Timestamp Timestamp::parse(std::string_view text) {

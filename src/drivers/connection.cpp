@@ -67,27 +67,26 @@ auto Connection::with_retry(F&& attempt) -> decltype(attempt()) {
       ++stats_.statements;
       return attempt();
     } catch (const Error& e) {
-      const bool last = n >= retry_policy_.max_attempts;
-      if (e.category() == ErrorCategory::retryable && may_retry && !last) {
-        ++stats_.retries;
-        back_off(retry_policy_, n);
-        continue;
-      }
-      if (e.category() == ErrorCategory::connection && may_retry && !last) {
-        // Not sent, so not applied: re-open and try again (a restarting server takes a moment).
-        ++stats_.retries;
-        back_off(retry_policy_, n);
-        try {
-          driver_->reconnect();
-          ++stats_.reconnects;
-        } catch (const Error&) {
-          // Counted as this attempt; the next attempt reconnects again.
-        }
-        continue;
-      }
-      throw;
+      if (!may_retry || !prepare_retry(e, n)) throw;
     }
   }
+}
+
+bool Connection::prepare_retry(const Error& e, int attempt) {
+  if (attempt >= retry_policy_.max_attempts) return false;
+  if (e.category() != ErrorCategory::retryable && e.category() != ErrorCategory::connection) return false;
+  ++stats_.retries;
+  back_off(retry_policy_, attempt);
+  if (e.category() == ErrorCategory::connection) {
+    // Not sent, so not applied: re-open and try again (a restarting server takes a moment).
+    try {
+      driver_->reconnect();
+      ++stats_.reconnects;
+    } catch (const Error&) {
+      // Counted as this attempt; the next attempt reconnects again.
+    }
+  }
+  return true;
 }
 
 ExecResult Connection::execute(const Upsert& statement) {
@@ -189,23 +188,7 @@ void Connection::transaction(const std::function<void(Connection&)>& work) {
       return;
     } catch (const Error& e) {
       if (driver_->in_transaction()) driver_->rollback();
-      const bool last = n >= retry_policy_.max_attempts;
-      if (e.category() == ErrorCategory::retryable && !last) {
-        ++stats_.retries;
-        back_off(retry_policy_, n);
-        continue;
-      }
-      if (e.category() == ErrorCategory::connection && !last) {
-        ++stats_.retries;
-        back_off(retry_policy_, n);
-        try {
-          driver_->reconnect();
-          ++stats_.reconnects;
-        } catch (const Error&) {
-        }
-        continue;
-      }
-      throw;
+      if (!prepare_retry(e, n)) throw;
     }
   }
 }

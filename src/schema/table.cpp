@@ -15,7 +15,9 @@ namespace {
 // MySQL allows 64, Oracle 12.2+ and SQL Server 128.
 constexpr std::size_t max_identifier_length = 63;
 
-Error invalid(std::string message) { return Error(ErrorCategory::invalid_argument, std::move(message)); }
+Error invalid(std::string message) {
+  return Error(ErrorCategory::invalid_argument, std::move(message));
+}
 
 bool same_column_set(std::vector<std::string> a, std::vector<std::string> b) {
   std::sort(a.begin(), a.end());
@@ -27,9 +29,8 @@ bool same_column_set(std::vector<std::string> a, std::vector<std::string> b) {
 // SQLite and SQL Server (whose column names ignore case), so the schema refuses such pairs.
 bool same_name_ignoring_case(std::string_view a, std::string_view b) {
   auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [&](char x, char y) {
-           return lower(x) == lower(y);
-         });
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [&](char x, char y) { return lower(x) == lower(y); });
 }
 
 // FNV-1a: unlike std::hash, the same on every compiler and platform, so a generated key name (which
@@ -56,9 +57,10 @@ std::string fit_generated_name(std::string name) {
 void check_key_predicate(const Table& table, const Expr& e) {
   if (e.kind() == ExprKind::existing) table.column_named(e.node().column);
   if (e.kind() == ExprKind::proposed) {
-    throw invalid(fmt::format("the predicate of a partial unique key of table \"{}\" reads proposed(\"{}\"): an "
-                              "index predicate can only read the table's columns, use col(\"{}\")",
-                              table.name(), e.node().column, e.node().column));
+    throw invalid(
+        fmt::format("the predicate of a partial unique key of table \"{}\" reads proposed(\"{}\"): an "
+                    "index predicate can only read the table's columns, use col(\"{}\")",
+                    table.name(), e.node().column, e.node().column));
   }
   for (const auto& a : e.args()) check_key_predicate(table, a);
 }
@@ -70,8 +72,8 @@ void validate_identifier(std::string_view name, std::string_view what) {
     throw invalid(fmt::format("empty {} name: give a name of letters, digits and '_'", what));
   }
   if (name.size() > max_identifier_length) {
-    throw invalid(fmt::format("{} name \"{}\" is {} characters long: the portable limit is {} (PostgreSQL)",
-                              what, name, name.size(), max_identifier_length));
+    throw invalid(fmt::format("{} name \"{}\" is {} characters long: the portable limit is {} (PostgreSQL)", what, name,
+                              name.size(), max_identifier_length));
   }
   auto is_letter = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; };
   auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
@@ -80,29 +82,32 @@ void validate_identifier(std::string_view name, std::string_view what) {
   }
   for (char c : name) {
     if (!is_letter(c) && !is_digit(c)) {
-      throw invalid(fmt::format(
-          "{} name \"{}\" contains '{}': only ASCII letters, digits and '_' are accepted, so that the "
-          "name quotes the same way on every engine",
-          what, name, c));
+      throw invalid(
+          fmt::format("{} name \"{}\" contains '{}': only ASCII letters, digits and '_' are accepted, so that the "
+                      "name quotes the same way on every engine",
+                      what, name, c));
     }
   }
 }
 
-Table::Table(std::string name) : name_(std::move(name)) { validate_identifier(name_, "table"); }
+Table::Table(std::string name) : name_(std::move(name)) {
+  validate_identifier(name_, "table");
+}
 
 Table& Table::add_column(Column column) {
   validate_identifier(column.name, "column");
   for (const auto& c : columns_) {
     if (same_name_ignoring_case(c.name, column.name)) {
       throw invalid(fmt::format("table \"{}\" already has a column \"{}\"{}", name_, c.name,
-                                c.name == column.name ? "" : " (names that differ only in case are one name on "
-                                                             "Oracle, MySQL, SQLite and SQL Server)"));
+                                c.name == column.name ? ""
+                                                      : " (names that differ only in case are one name on "
+                                                        "Oracle, MySQL, SQLite and SQL Server)"));
     }
   }
   if (column.default_value && !column.default_value->is_null() && column.default_value->type() != column.type &&
       !(column.type == Type::float64 && column.default_value->type() == Type::int64)) {
-    throw invalid(fmt::format("default {} of column \"{}\" is not of its type {}",
-                              column.default_value->to_string(), column.name, type_name(column.type)));
+    throw invalid(fmt::format("default {} of column \"{}\" is not of its type {}", column.default_value->to_string(),
+                              column.name, type_name(column.type)));
   }
   if (column.identity && column.type != Type::int64) {
     throw invalid(fmt::format("identity column \"{}\" must be int64", column.name));
@@ -113,9 +118,10 @@ Table& Table::add_column(Column column) {
   if (column.identity) {
     for (const auto& c : columns_) {
       if (c.identity) {
-        throw invalid(fmt::format("table \"{}\" already has the identity column \"{}\": MySQL, SQLite and SQL "
-                                  "Server allow one per table",
-                                  name_, c.name));
+        throw invalid(
+            fmt::format("table \"{}\" already has the identity column \"{}\": MySQL, SQLite and SQL "
+                        "Server allow one per table",
+                        name_, c.name));
       }
     }
   }
@@ -132,8 +138,8 @@ const Column& Table::column_named(std::string_view name) const {
   if (const Column* c = find_column(name)) return *c;
   std::vector<std::string> names;
   for (const auto& c : columns_) names.push_back(c.name);
-  throw invalid(fmt::format("table \"{}\" has no column \"{}\" (its columns: {})", name_, name,
-                            fmt::join(names, ", ")));
+  throw invalid(
+      fmt::format("table \"{}\" has no column \"{}\" (its columns: {})", name_, name, fmt::join(names, ", ")));
 }
 
 Table& Table::primary_key(std::vector<std::string> columns) {

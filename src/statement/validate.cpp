@@ -12,12 +12,18 @@ namespace upsert::detail {
 
 namespace {
 
-Error invalid(std::string message) { return Error(ErrorCategory::invalid_argument, std::move(message)); }
+Error invalid(std::string message) {
+  return Error(ErrorCategory::invalid_argument, std::move(message));
+}
 
-bool is_numeric(Type t) { return t == Type::int64 || t == Type::float64; }
+bool is_numeric(Type t) {
+  return t == Type::int64 || t == Type::float64;
+}
 
 // Two types can meet in one comparison, COALESCE or CASE.
-bool compatible(Type a, Type b) { return a == b || (is_numeric(a) && is_numeric(b)); }
+bool compatible(Type a, Type b) {
+  return a == b || (is_numeric(a) && is_numeric(b));
+}
 
 // The common type of two compatible operands: float64 wins over int64.
 std::optional<Type> unify(std::optional<Type> a, std::optional<Type> b) {
@@ -51,7 +57,9 @@ std::string_view op_name(ExprKind kind) {
   }
 }
 
-std::string type_label(std::optional<Type> t) { return t ? std::string(type_name(*t)) : "NULL"; }
+std::string type_label(std::optional<Type> t) {
+  return t ? std::string(type_name(*t)) : "NULL";
+}
 
 }  // namespace
 
@@ -85,15 +93,15 @@ std::optional<Type> expression_type(const Expr& e, const ExprScope& scope) {
     case ExprKind::proposed: {
       const Column& c = scope.table.column_named(n.column);
       if (scope.insert_columns == nullptr) {
-        throw invalid(fmt::format("proposed(\"{}\") cannot appear in {}: there is no proposed row there",
-                                  n.column, scope.where));
+        throw invalid(
+            fmt::format("proposed(\"{}\") cannot appear in {}: there is no proposed row there", n.column, scope.where));
       }
       if (std::find(scope.insert_columns->begin(), scope.insert_columns->end(), n.column) ==
           scope.insert_columns->end()) {
-        throw invalid(fmt::format(
-            "proposed(\"{}\") in {} reads a column the statement does not insert: add \"{}\" to the insert "
-            "columns",
-            n.column, scope.where, n.column));
+        throw invalid(
+            fmt::format("proposed(\"{}\") in {} reads a column the statement does not insert: add \"{}\" to the insert "
+                        "columns",
+                        n.column, scope.where, n.column));
       }
       return c.type;
     }
@@ -108,8 +116,8 @@ std::optional<Type> expression_type(const Expr& e, const ExprScope& scope) {
       for (const auto& a : n.args) {
         auto t = type_of(a);
         if (t && !is_numeric(*t)) {
-          throw invalid(fmt::format("operator {} in {} needs numbers, got {}", op_name(n.kind), scope.where,
-                                    type_label(t)));
+          throw invalid(
+              fmt::format("operator {} in {} needs numbers, got {}", op_name(n.kind), scope.where, type_label(t)));
         }
         result = unify(result, t);
       }
@@ -124,12 +132,11 @@ std::optional<Type> expression_type(const Expr& e, const ExprScope& scope) {
       auto a = type_of(n.args[0]);
       auto b = type_of(n.args[1]);
       if (a && b && !compatible(*a, *b)) {
-        throw invalid(fmt::format("cannot compare {} with {} ({}) in {}", type_label(a), type_label(b),
-                                  op_name(n.kind), scope.where));
+        throw invalid(fmt::format("cannot compare {} with {} ({}) in {}", type_label(a), type_label(b), op_name(n.kind),
+                                  scope.where));
       }
       if ((a == Type::bytes || b == Type::bytes) && n.kind != ExprKind::equal && n.kind != ExprKind::not_equal) {
-        throw invalid(fmt::format("bytes can only be compared for equality ({} in {})", op_name(n.kind),
-                                  scope.where));
+        throw invalid(fmt::format("bytes can only be compared for equality ({} in {})", op_name(n.kind), scope.where));
       }
       return Type::boolean;
     }
@@ -153,8 +160,8 @@ std::optional<Type> expression_type(const Expr& e, const ExprScope& scope) {
       for (const auto& a : n.args) {
         auto t = type_of(a);
         if (t && result && !compatible(*t, *result)) {
-          throw invalid(fmt::format("{} in {} mixes {} and {}", op_name(n.kind), scope.where, type_label(result),
-                                    type_label(t)));
+          throw invalid(
+              fmt::format("{} in {} mixes {} and {}", op_name(n.kind), scope.where, type_label(result), type_label(t)));
         }
         if (t && n.kind != ExprKind::coalesce && (*t == Type::boolean || *t == Type::bytes)) {
           throw invalid(fmt::format("{} in {} cannot order {} values", op_name(n.kind), scope.where, type_label(t)));
@@ -169,8 +176,8 @@ std::optional<Type> expression_type(const Expr& e, const ExprScope& scope) {
       auto add_result = [&](const Expr& r) {
         auto t = type_of(r);
         if (t && result && !compatible(*t, *result)) {
-          throw invalid(fmt::format("CASE in {} mixes result types {} and {}", scope.where, type_label(result),
-                                    type_label(t)));
+          throw invalid(
+              fmt::format("CASE in {} mixes result types {} and {}", scope.where, type_label(result), type_label(t)));
         }
         result = unify(result, t);
       };
@@ -212,8 +219,7 @@ void validate_upsert(const Upsert& s, bool null_keys_allowed) {
   for (const auto& c : table.columns()) {
     if (!c.nullable && !c.default_value && !c.identity &&
         std::find(columns.begin(), columns.end(), c.name) == columns.end()) {
-      throw invalid(fmt::format("column \"{}\" is NOT NULL and has no default: add it to the insert columns",
-                                c.name));
+      throw invalid(fmt::format("column \"{}\" is NOT NULL and has no default: add it to the insert columns", c.name));
     }
   }
 

@@ -267,17 +267,17 @@ TEST(ConflictTarget, PartialKeyOnPostgresqlAndSqlite) {
                 .partial_unique_key({"user_id"}, col("active") == true && col("plan") != "free", "subscriptions_live");
   Upsert s = insert_into(t);
   s.row({42, "team", true, 5}).on_conflict_key("subscriptions_live").do_update(add_proposed({"seats"}));
-  expect_goldens(s,
-                 {
-                     {Dialect::sqlite,
-                      R"(INSERT INTO "subscriptions" ("user_id", "plan", "active", "seats") VALUES (?, ?, ?, ?) )"
-                      R"(ON CONFLICT ("user_id") WHERE ("active" = 1) AND ("plan" <> 'free') DO UPDATE SET )"
-                      R"("seats" = "subscriptions"."seats" + excluded."seats")"},
-                     {Dialect::postgresql,
-                      R"(INSERT INTO "subscriptions" ("user_id", "plan", "active", "seats") VALUES ($1, $2, $3, $4) )"
-                      R"(ON CONFLICT ("user_id") WHERE ("active" = TRUE) AND ("plan" <> 'free') DO UPDATE SET )"
-                      R"("seats" = "subscriptions"."seats" + EXCLUDED."seats")"},
-                 });
+  expect_goldens(
+      s,
+      {
+          {Dialect::sqlite, R"(INSERT INTO "subscriptions" ("user_id", "plan", "active", "seats") VALUES (?, ?, ?, ?) )"
+                            R"(ON CONFLICT ("user_id") WHERE ("active" = 1) AND ("plan" <> 'free') DO UPDATE SET )"
+                            R"("seats" = "subscriptions"."seats" + excluded."seats")"},
+          {Dialect::postgresql,
+           R"(INSERT INTO "subscriptions" ("user_id", "plan", "active", "seats") VALUES ($1, $2, $3, $4) )"
+           R"(ON CONFLICT ("user_id") WHERE ("active" = TRUE) AND ("plan" <> 'free') DO UPDATE SET )"
+           R"("seats" = "subscriptions"."seats" + EXCLUDED."seats")"},
+      });
   const std::vector<Value> params{42, "team", true, 5};
   EXPECT_EQ(render(s, Dialect::postgresql).params, params);
 }

@@ -359,8 +359,7 @@ TEST(Expressions, CaseWhenWithElse) {
   expect_set_list(
       {{"s", case_when({{col("a") > 100, "big"}, {col("a") > 10, "mid"}}, "small")}},
       {
-          {Dialect::sqlite,
-           R"("s" = CASE WHEN "counters"."a" > ? THEN ? WHEN "counters"."a" > ? THEN ? ELSE ? END)"},
+          {Dialect::sqlite, R"("s" = CASE WHEN "counters"."a" > ? THEN ? WHEN "counters"."a" > ? THEN ? ELSE ? END)"},
           {Dialect::postgresql,
            R"("s" = CASE WHEN "counters"."a" > $8 THEN $9 WHEN "counters"."a" > $10 THEN $11 ELSE $12 END)"},
           {Dialect::mysql, "`s` = CASE WHEN `a` > ? THEN ? WHEN `a` > ? THEN ? ELSE ? END"},
@@ -526,9 +525,8 @@ TEST(Identifiers, ReservedWordsAreQuoted) {
   Upsert s = insert_into(t);
   s.row({1, 2}).do_update(add_proposed({"group"}));
   const Goldens expected{
-      {Dialect::sqlite,
-       R"(INSERT INTO "select" ("order", "group") VALUES (?, ?) ON CONFLICT ("order") DO UPDATE SET )"
-       R"("group" = "select"."group" + excluded."group")"},
+      {Dialect::sqlite, R"(INSERT INTO "select" ("order", "group") VALUES (?, ?) ON CONFLICT ("order") DO UPDATE SET )"
+                        R"("group" = "select"."group" + excluded."group")"},
       {Dialect::postgresql,
        R"(INSERT INTO "select" ("order", "group") VALUES ($1, $2) ON CONFLICT ("order") DO UPDATE SET )"
        R"("group" = "select"."group" + EXCLUDED."group")"},

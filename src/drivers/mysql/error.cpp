@@ -86,6 +86,7 @@ ErrorCategory category_for(unsigned error_number, Stage stage) {
     case 1300:  // ER_INVALID_CHARACTER_STRING
     case 1525:  // ER_WRONG_VALUE
     case 4078:  // ER_ILLEGAL_PARAMETER_DATA_TYPES2_FOR_OPERATION (MariaDB)
+    case 1153:  // ER_NET_PACKET_TOO_LARGE: a value beyond the server's max_allowed_packet
       return ErrorCategory::data;
 
     case 1665:  // ER_BINLOG_STMT_MODE_AND_ROW_ENGINE: binlog_format=STATEMENT refuses READ COMMITTED writes
