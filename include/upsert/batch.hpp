@@ -17,6 +17,9 @@ namespace upsert {
 struct BatchOptions {
   std::size_t max_rows_per_statement = 1000;  ///< row cap per statement (the parameter limit also applies)
   bool one_transaction = false;               ///< run every statement of the batch in one transaction
+  /// Autocommit statements whose key range overlaps another connection's batch statement on the
+  /// same table in this process wait for it in the client (src/batch/turns.hpp says why).
+  bool take_turns = true;
 };
 
 /// How each insert column of a statement combines when two rows share a key, if they can.

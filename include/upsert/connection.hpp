@@ -56,6 +56,9 @@ class Driver {
   virtual ExecResult execute_many(const Upsert& statement, const RenderOptions& options) {
     return execute(statement, options);
   }
+  /// Names the database for batch turns between connections of one process: equal for two
+  /// connections to one database, empty for no turns (SQLite has a write turn of its own).
+  virtual std::string scope() const { return {}; }
   /// How many bound parameters one batch statement may carry.
   virtual std::size_t max_batch_parameters() const { return max_parameters(dialect()); }
   /// Runs any SQL once with bound parameters; result columns are converted to `result_types`

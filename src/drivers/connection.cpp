@@ -9,6 +9,7 @@
 #include <random>
 #include <thread>
 
+#include "batch/turns.hpp"
 #include "upsert/error.hpp"
 
 namespace upsert {
@@ -113,9 +114,25 @@ BatchResult Connection::execute_batch(const Upsert& statement, const BatchOption
   }
   std::map<std::pair<std::size_t, Row>, Row> returned;  // (round, key) -> returned row
 
+  const std::string scope = options.take_turns ? driver_->scope() : std::string();
+  const auto key_positions = statement.key_positions();
+  auto key_of = [&](const Row& row) {
+    Row k;
+    for (auto p : key_positions) k.push_back(row[p]);
+    return k;
+  };
   auto run = [&](Upsert& s, std::size_t round) {
-    ExecResult r = driver_->in_transaction() ? driver_->execute_many(s, render_options_)
-                                             : with_retry([&] { return driver_->execute_many(s, render_options_); });
+    ExecResult r;
+    if (driver_->in_transaction()) {
+      r = driver_->execute_many(s, render_options_);
+    } else if (scope.empty() || s.row_values().empty()) {
+      r = with_retry([&] { return driver_->execute_many(s, render_options_); });
+    } else {
+      // Rows are sorted by key: the first and the last bound the statement's key range.
+      detail::KeyRangeTurn turn(scope + '\n' + statement.table().name(), key_of(s.row_values().front()),
+                                key_of(s.row_values().back()));
+      r = with_retry([&] { return driver_->execute_many(s, render_options_); });
+    }
     result.affected_rows += r.affected_rows;
     ++result.statements;
     for (auto& row : r.rows) {

@@ -29,6 +29,9 @@ class MysqlDriver final : public Driver {
   Dialect dialect() const override { return dialect_; }
   std::string server_version() override { return server_version_; }
   ExecResult execute(const Upsert& statement, const RenderOptions& options) override;
+  // On MariaDB, a batch without RETURNING goes as one single-row statement with array binding:
+  // prepared once whatever the row count, one round trip (see upsert.cpp).
+  ExecResult execute_many(const Upsert& statement, const RenderOptions& options) override;
   ExecResult execute_sql(const Sql& sql, const std::vector<Type>& result_types) override;
   void execute_script(std::string_view sql) override;
   void begin(bool for_write) override;

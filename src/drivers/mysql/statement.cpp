@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <type_traits>
+#include <variant>
 
 namespace upsert::detail::mysql {
 
@@ -246,6 +247,151 @@ ExecResult PreparedStatement::run(const std::vector<Value>& params, const std::v
   // For statements with a result set (SELECT, RETURNING) the library reports the row count.
   result.affected_rows = static_cast<std::int64_t>(mysql_stmt_affected_rows(stmt_));
   return result;
+}
+
+namespace {
+
+// The position of alternative T in Value's variant, for switching on a parameter's type.
+template <class T, class Variant>
+struct alternative;
+template <class T, class... Ts>
+struct alternative<T, std::variant<Ts...>> {
+  static constexpr std::size_t index = [] {
+    std::size_t i = 0;
+    static_cast<void>(((std::is_same_v<T, Ts> ? false : (++i, true)) && ...));
+    return i;
+  }();
+};
+template <class T>
+constexpr std::size_t index_of = alternative<T, Value::Storage>::index;
+
+// One parameter's values for every row of an array-bound execution, in the column-wise layout
+// libmariadb reads: a contiguous array for the numeric types, whose size it knows; an array of
+// pointers for the rest (text and blobs with an array of lengths; dates and times to MYSQL_TIME).
+struct ParamColumn {
+  std::size_t type_index = 0;  // the Value alternative every non-NULL row holds
+  std::vector<std::int64_t> integers;
+  std::vector<double> reals;
+  std::vector<signed char> flags;
+  std::vector<MYSQL_TIME> times;
+  std::vector<const void*> pointers;
+  std::vector<unsigned long> lengths;
+  std::vector<char> indicators;  // STMT_INDICATOR_NULL or STMT_INDICATOR_NONE per row
+};
+
+// Fills `column` with parameter `p` of every row and points `bind` at it; false when the rows
+// disagree on the parameter's type (say int64 in one row, double in another).
+bool bind_param_column(const std::vector<std::vector<Value>>& rows, std::size_t p, ParamColumn& column,
+                       MYSQL_BIND& bind) {
+  static char empty = 0;
+  constexpr std::size_t null_index = index_of<std::monostate>;
+  column.type_index = null_index;
+  for (const auto& row : rows) {
+    const std::size_t index = row[p].storage().index();
+    if (index == null_index) continue;
+    if (column.type_index != null_index && column.type_index != index) return false;
+    column.type_index = index;
+  }
+  const std::size_t n = rows.size();
+  column.indicators.assign(n, STMT_INDICATOR_NONE);
+  bind = MYSQL_BIND{};
+  bind.u.indicator = column.indicators.data();
+  auto each = [&](auto&& store) {
+    for (std::size_t r = 0; r < n; ++r) {
+      if (rows[r][p].is_null()) {
+        column.indicators[r] = STMT_INDICATOR_NULL;
+      } else {
+        store(r, rows[r][p].storage());
+      }
+    }
+  };
+  switch (column.type_index) {
+    case null_index:
+      bind.buffer_type = MYSQL_TYPE_NULL;
+      column.indicators.assign(n, STMT_INDICATOR_NULL);
+      break;
+    case index_of<std::int64_t>:
+      column.integers.assign(n, 0);
+      each([&](std::size_t r, const auto& v) { column.integers[r] = std::get<std::int64_t>(v); });
+      bind.buffer_type = MYSQL_TYPE_LONGLONG;
+      bind.buffer = column.integers.data();
+      break;
+    case index_of<double>:
+      column.reals.assign(n, 0);
+      each([&](std::size_t r, const auto& v) { column.reals[r] = std::get<double>(v); });
+      bind.buffer_type = MYSQL_TYPE_DOUBLE;
+      bind.buffer = column.reals.data();
+      break;
+    case index_of<bool>:
+      column.flags.assign(n, 0);
+      each([&](std::size_t r, const auto& v) { column.flags[r] = std::get<bool>(v) ? 1 : 0; });
+      bind.buffer_type = MYSQL_TYPE_TINY;
+      bind.buffer = column.flags.data();
+      break;
+    case index_of<std::string>:
+    case index_of<Bytes>:
+      column.pointers.assign(n, &empty);
+      column.lengths.assign(n, 0);
+      each([&](std::size_t r, const auto& v) {
+        if (const auto* text = std::get_if<std::string>(&v)) {
+          if (!text->empty()) column.pointers[r] = text->data();
+          column.lengths[r] = static_cast<unsigned long>(text->size());
+        } else if (const auto* bytes = std::get_if<Bytes>(&v)) {
+          if (!bytes->data.empty()) column.pointers[r] = bytes->data.data();
+          column.lengths[r] = static_cast<unsigned long>(bytes->data.size());
+        }
+      });
+      bind.buffer_type = column.type_index == index_of<std::string> ? MYSQL_TYPE_STRING : MYSQL_TYPE_BLOB;
+      bind.buffer = column.pointers.data();
+      bind.length = column.lengths.data();
+      break;
+    case index_of<Date>:
+    case index_of<Timestamp>:
+      column.times.assign(n, MYSQL_TIME{});
+      column.pointers.assign(n, nullptr);
+      each([&](std::size_t r, const auto& v) {
+        if (const auto* date = std::get_if<Date>(&v)) column.times[r] = mysql_date(*date);
+        if (const auto* timestamp = std::get_if<Timestamp>(&v)) column.times[r] = mysql_datetime(*timestamp);
+      });
+      // Every row needs a valid address, NULL rows included (the library reads past the indicator).
+      for (std::size_t r = 0; r < n; ++r) column.pointers[r] = &column.times[r];
+      bind.buffer_type = column.type_index == index_of<Date> ? MYSQL_TYPE_DATE : MYSQL_TYPE_DATETIME;
+      bind.buffer = column.pointers.data();
+      break;
+    default: return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool PreparedStatement::run_bulk(const std::vector<std::vector<Value>>& param_rows, Stage stage,
+                                 std::int64_t& affected_rows) {
+  const unsigned long expected = mysql_stmt_param_count(stmt_);
+  if (param_rows.empty() || expected == 0) return false;
+  for (const auto& row : param_rows) {
+    if (row.size() != expected) return false;
+  }
+  std::vector<ParamColumn> columns(expected);
+  std::vector<MYSQL_BIND> binds(expected);
+  for (std::size_t p = 0; p < expected; ++p) {
+    if (!bind_param_column(param_rows, p, columns[p], binds[p])) return false;
+  }
+  auto array_size = static_cast<unsigned int>(param_rows.size());
+  if (mysql_stmt_attr_set(stmt_, STMT_ATTR_ARRAY_SIZE, &array_size) != 0) throw_error(stmt_, sql_, Stage::not_sent);
+  // The statement is cached and may run again one row at a time: back to a single row however
+  // this ends.
+  struct SingleRowAgain {
+    MYSQL_STMT* stmt;
+    ~SingleRowAgain() {
+      unsigned int one = 0;
+      mysql_stmt_attr_set(stmt, STMT_ATTR_ARRAY_SIZE, &one);
+    }
+  } reset{stmt_};
+  if (mysql_stmt_bind_param(stmt_, binds.data()) != 0) throw_error(stmt_, sql_, Stage::not_sent);
+  if (mysql_stmt_execute(stmt_) != 0) throw_error(stmt_, sql_, stage);
+  affected_rows = static_cast<std::int64_t>(mysql_stmt_affected_rows(stmt_));
+  return true;
 }
 
 std::vector<Row> PreparedStatement::fetch_rows(const std::vector<Type>& result_types, Stage stage) {

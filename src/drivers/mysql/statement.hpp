@@ -29,6 +29,11 @@ class PreparedStatement {
   // `result_types` (columns beyond it as text). `stage` says what a lost connection means.
   ExecResult run(const std::vector<Value>& params, const std::vector<Type>& result_types, Stage stage);
 
+  // Executes the statement once per parameter row in one round trip (MariaDB's array binding,
+  // COM_STMT_BULK_EXECUTE); returns the summed affected rows. Each parameter must hold one type
+  // across the rows, NULLs aside: false, with nothing sent, when it does not.
+  bool run_bulk(const std::vector<std::vector<Value>>& param_rows, Stage stage, std::int64_t& affected_rows);
+
   // The SQL text.
   const std::string& sql() const { return sql_; }
 

@@ -108,6 +108,35 @@ ExecResult MysqlDriver::execute(const Upsert& statement, const RenderOptions& op
   return execute_row_by_row(statement, options);
 }
 
+ExecResult MysqlDriver::execute_many(const Upsert& statement, const RenderOptions& options) {
+  // MySQL 8 has no array binding (COM_STMT_BULK_EXECUTE); RETURNING and flags need execute().
+  const auto& rows = statement.row_values();
+  if (dialect_ != Dialect::mariadb || statement.has_returning() || rows.size() < 2) return execute(statement, options);
+
+  // One row at a time through the renderer: every row is validated and yields its parameters;
+  // the text is the same for every row, values being parameters.
+  Upsert one_row = statement;
+  std::vector<std::vector<Value>> params;
+  params.reserve(rows.size());
+  std::string text;
+  for (const Row& row : rows) {
+    one_row.mutable_rows().assign(1, row);
+    Sql sql = render(one_row, dialect_, options);
+    if (text.empty()) {
+      text = sql.text;
+    } else if (sql.text != text) {
+      return execute(statement, options);
+    }
+    params.push_back(std::move(sql.params));
+  }
+  ExecResult result;
+  if (!statements_.get(handle(), text).run_bulk(params, statement_stage(), result.affected_rows)) {
+    // A parameter that changes type between rows (int64 here, double there): the multi-row form.
+    return execute(statement, options);
+  }
+  return result;
+}
+
 ExecResult MysqlDriver::execute_row_by_row(const Upsert& statement, const RenderOptions& options) {
   const bool read_back = !statement.returning_columns().empty();
   if (read_back) require_read_back_by_key(statement, dialect_, options);

@@ -147,6 +147,10 @@ class PostgresDriver final : public Driver {
 
   // The column-array form carries any number of rows in one parameter per column, so the
   // protocol's 65,535-parameter limit never binds: the batch's row cap alone sizes statements.
+  // Batch turns (src/batch/turns.hpp): measured here, 8 threads of overlapping 1,000-row batches
+  // went from about 44,000 to 86,000 rows/s with them. MariaDB has none: its array-bound batches
+  // ran faster with the engine queuing (about 150,000 against 82,000 rows/s with turns).
+  std::string scope() const override { return "postgresql " + url_; }
   std::size_t max_batch_parameters() const override { return std::numeric_limits<std::size_t>::max(); }
 
   ExecResult execute_sql(const Sql& sql, const std::vector<Type>& result_types) override {

@@ -9,6 +9,7 @@
 #include <charconv>
 #include <filesystem>
 #include <limits>
+#include <map>
 #include <set>
 
 #include "drivers/factories.hpp"
@@ -63,6 +64,20 @@ std::vector<std::size_t> key_positions_in(const std::vector<std::string>& key,
   return positions;
 }
 
+// The write-turn mutex of a database file, shared by every connection of the process to it.
+std::shared_ptr<std::timed_mutex> write_turn_for(const std::string& path) {
+  static std::mutex registry_mutex;
+  static std::map<std::string, std::weak_ptr<std::timed_mutex>> registry;
+  std::lock_guard lock(registry_mutex);
+  auto& entry = registry[path];
+  auto turn = entry.lock();
+  if (!turn) {
+    turn = std::make_shared<std::timed_mutex>();
+    entry = turn;
+  }
+  return turn;
+}
+
 // SQLite caps expression depth at 1000 and the key lookup ORs one term per row, so look keys up a
 // slice of rows at a time.
 constexpr std::size_t key_lookup_rows = 250;
@@ -102,10 +117,40 @@ std::unique_ptr<Driver> open_sqlite(std::string_view url) {
 }
 
 SqliteDriver::SqliteDriver(SqliteUrl url) : url_(std::move(url)) {
-  // Re-opening after a chdir() must find the same file.
-  if (!url_.in_memory()) url_.path = std::filesystem::absolute(url_.path).string();
+  // Re-opening after a chdir() must find the same file; a private in-memory database needs no turn.
+  if (!url_.in_memory()) {
+    url_.path = std::filesystem::absolute(url_.path).string();
+    // Two spellings of one file (a symlink, "a/../b") share one turn.
+    std::error_code ignored;
+    const auto canonical = std::filesystem::weakly_canonical(url_.path, ignored);
+    write_turn_ = write_turn_for(canonical.empty() ? url_.path : canonical.string());
+  }
   open();
 }
+
+bool SqliteDriver::take_write_turn() {
+  if (!write_turn_ || holding_turn_.owns_lock()) return false;
+  holding_turn_ = std::unique_lock(*write_turn_, std::defer_lock);
+  return holding_turn_.try_lock_for(std::chrono::milliseconds(url_.busy_timeout_ms));
+}
+
+void SqliteDriver::release_write_turn() noexcept {
+  if (holding_turn_.owns_lock()) holding_turn_.unlock();
+}
+
+class SqliteDriver::ScopedWriteTurn {
+ public:
+  explicit ScopedWriteTurn(SqliteDriver& driver) : driver_(driver), mine_(driver.take_write_turn()) {}
+  ~ScopedWriteTurn() {
+    if (mine_) driver_.release_write_turn();
+  }
+  ScopedWriteTurn(const ScopedWriteTurn&) = delete;
+  ScopedWriteTurn& operator=(const ScopedWriteTurn&) = delete;
+
+ private:
+  SqliteDriver& driver_;
+  bool mine_;
+};
 
 SqliteDriver::~SqliteDriver() {
   close();
@@ -158,6 +203,7 @@ void SqliteDriver::close() noexcept {
   if (db_ != nullptr) sqlite3_close_v2(db_);
   db_ = nullptr;
   in_transaction_ = false;
+  release_write_turn();
 }
 
 void SqliteDriver::reconnect() {
@@ -222,7 +268,14 @@ void SqliteDriver::begin(bool for_write) {
   // A write transaction takes the write lock now, waiting up to the busy timeout: a deferred one
   // would take it at its first write and fail at once (SQLITE_BUSY_SNAPSHOT) if another writer
   // committed since it started reading.
-  run(plain_sql(for_write ? "BEGIN IMMEDIATE" : "BEGIN"), {});
+  // The turn is held until commit or rollback, as SQLite's write lock is.
+  const bool took_turn = for_write && take_write_turn();
+  try {
+    run(plain_sql(for_write ? "BEGIN IMMEDIATE" : "BEGIN"), {});
+  } catch (...) {
+    if (took_turn) release_write_turn();
+    throw;
+  }
   in_transaction_ = true;
 }
 
@@ -241,13 +294,19 @@ void SqliteDriver::commit() {
   } catch (const Error&) {
     // A busy COMMIT (rollback journal waiting for readers) leaves the transaction open.
     in_transaction_ = db_ != nullptr && sqlite3_get_autocommit(db_) == 0;
+    if (!in_transaction_) release_write_turn();
     throw;
   }
   in_transaction_ = false;
+  release_write_turn();
 }
 
 void SqliteDriver::rollback() {
   in_transaction_ = false;
+  struct ReleaseAfter {
+    SqliteDriver& driver;
+    ~ReleaseAfter() { driver.release_write_turn(); }
+  } release{*this};
   // After some errors SQLite has rolled back already; a second ROLLBACK would fail.
   if (db_ == nullptr || sqlite3_get_autocommit(db_) != 0) return;
   try {
@@ -262,6 +321,7 @@ bool SqliteDriver::in_transaction() const {
 }
 
 ExecResult SqliteDriver::execute(const Upsert& statement, const RenderOptions& options) {
+  ScopedWriteTurn turn(*this);
   if (statement.returns_inserted_flag()) return execute_with_inserted_flag(statement, options);
   return run(render(statement, Dialect::sqlite, options),
              column_types(statement.table(), statement.returning_columns()));
