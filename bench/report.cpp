@@ -76,6 +76,15 @@ std::vector<T> present(const std::vector<CellResult>& results, T CellSpec::*memb
   return {seen.begin(), seen.end()};
 }
 
+// True when the best round of `top` reached `needed` times the worst round of `bottom`: the
+// median missed, but the rounds' spread is as large as the miss.
+bool rounds_overlap(const CellResult& top, const CellResult& bottom, double needed) {
+  if (top.round_rates.empty() || bottom.round_rates.empty()) return false;
+  const double best_top = *std::max_element(top.round_rates.begin(), top.round_rates.end());
+  const double worst_bottom = *std::min_element(bottom.round_rates.begin(), bottom.round_rates.end());
+  return worst_bottom > 0 && best_top / worst_bottom >= needed;
+}
+
 void ratio_target(std::vector<TargetCheck>& out, const std::vector<CellResult>& results, Engine e, Workload w,
                   std::string target, Arm top, int top_threads, Arm bottom, int bottom_threads, double needed) {
   const Figure a = figure(results, e, w, top, top_threads);
@@ -91,6 +100,10 @@ void ratio_target(std::vector<TargetCheck>& out, const std::vector<CellResult>& 
     t.verdict = ratio >= needed ? "met" : "missed";
     t.note = fmt::format("{}@{}: {}/s; {}@{}: {}/s", arm_name(top), top_threads, with_commas(*a.rate), arm_name(bottom),
                          bottom_threads, with_commas(*b.rate));
+    if (t.verdict == "missed" && rounds_overlap(*a.cell, *b.cell, needed)) {
+      t.note += fmt::format("; within this run's noise: some round of {}@{} beat some round of {}@{} by {}x",
+                            arm_name(top), top_threads, arm_name(bottom), bottom_threads, needed);
+    }
   }
   out.push_back(std::move(t));
 }
@@ -215,15 +228,15 @@ std::vector<TargetCheck> check_targets(const std::vector<CellResult>& results) {
   std::vector<TargetCheck> out;
   for (Engine e : present(results, &CellSpec::engine)) {
     for (Workload w : present(results, &CellSpec::workload)) {
-      ratio_target(out, results, e, w, "single >= 0.9x raw, 1 thread", Arm::single, 1, Arm::raw, 1, 0.9);
-      ratio_target(out, results, e, w, "single >= 0.9x raw, 8 threads", Arm::single, 8, Arm::raw, 8, 0.9);
-      ratio_target(out, results, e, w, "batch >= 10x single, 8 threads", Arm::batch, 8, Arm::single, 8, 10);
+      ratio_target(out, results, e, w, "single >= 0.9x raw, 1 thread (#7)", Arm::single, 1, Arm::raw, 1, 0.9);
+      ratio_target(out, results, e, w, "single >= 0.9x raw, 8 threads (#7)", Arm::single, 8, Arm::raw, 8, 0.9);
       ratio_target(out, results, e, w, "batch >= 10x single, 1 thread (#4)", Arm::batch, 1, Arm::single, 1, 10);
       ratio_target(out, results, e, w, "batch: 8 writers >= 1 writer in total (#4)", Arm::batch, 8, Arm::batch, 1, 1.0);
-      ratio_target(out, results, e, w, "writer >= 50x raw, 8 threads", Arm::writer, 8, Arm::raw, 8, 50);
+      ratio_target(out, results, e, w, "writer >= 50x raw, 8 threads (#7)", Arm::writer, 8, Arm::raw, 8, 50);
+      ratio_target(out, results, e, w, "writer >= 50x single, 8 threads (#5)", Arm::writer, 8, Arm::single, 8, 50);
       const Figure writer = figure(results, e, w, Arm::writer, 8);
       if (writer.cell != nullptr) {
-        TargetCheck t{"writer >= 1,000,000 accepted increments/s, 8 producers",
+        TargetCheck t{"writer >= 1,000,000 accepted increments/s, 8 producers (#5)",
                       std::string(engine_name(e)),
                       std::string(workload_name(w)),
                       "",
@@ -241,7 +254,10 @@ std::vector<TargetCheck> check_targets(const std::vector<CellResult>& results) {
         out.push_back(std::move(t));
       }
       if (e != Engine::sqlite) {
-        ratio_target(out, results, e, w, "single >= 5x locking, 8 threads", Arm::single, 8, Arm::locking, 8, 5);
+        // #7 names no arm: the single-row arm commits once per event as the locking one does.
+        ratio_target(out, results, e, w, "single >= 5x locking, 8 threads (#7)", Arm::single, 8, Arm::locking, 8, 5);
+        ratio_target(out, results, e, w, "batch >= 5x locking, 8 threads (#7)", Arm::batch, 8, Arm::locking, 8, 5);
+        ratio_target(out, results, e, w, "writer >= 5x locking, 8 threads (#7)", Arm::writer, 8, Arm::locking, 8, 5);
       }
     }
   }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 
 #include "statement/validate.hpp"
 #include "upsert/error.hpp"
@@ -58,7 +59,7 @@ const DialectRules& rules_for(Dialect dialect) {
 
 SqlWriter::SqlWriter(const DialectRules& rules, const Table& table, RowNames names)
     : rules_(rules), table_(table), names_(std::move(names)) {
-  text_.reserve(256);
+  text_.reserve(512);
 }
 
 SqlWriter& SqlWriter::operator<<(std::string_view text) {
@@ -69,7 +70,8 @@ SqlWriter& SqlWriter::operator<<(std::string_view text) {
 SqlWriter& SqlWriter::ident(std::string_view name) {
   text_ += rules_.quote_open;
   if (rules_.upper_case_identifiers) {
-    for (char c : name) text_ += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    // Identifiers are validated ASCII: no locale-aware toupper (a library call per character).
+    for (char c : name) text_ += (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
   } else {
     text_ += name;
   }
@@ -102,12 +104,18 @@ SqlWriter& SqlWriter::param(const Value& value) {
   } else {
     params_.push_back(value);
   }
-  const std::size_t n = params_.size();
+  // to_chars, not fmt: placeholders are most of a multi-row statement's text.
+  auto number = [&](std::string_view prefix) {
+    char digits[24];
+    auto end = std::to_chars(digits, digits + sizeof digits, params_.size()).ptr;
+    text_ += prefix;
+    text_.append(digits, end);
+  };
   switch (rules_.placeholder) {
-    case PlaceholderStyle::dollar: fmt::format_to(std::back_inserter(text_), "${}", n); break;
+    case PlaceholderStyle::dollar: number("$"); break;
     case PlaceholderStyle::question: text_ += '?'; break;
-    case PlaceholderStyle::colon: fmt::format_to(std::back_inserter(text_), ":{}", n); break;
-    case PlaceholderStyle::at_p: fmt::format_to(std::back_inserter(text_), "@p{}", n); break;
+    case PlaceholderStyle::colon: number(":"); break;
+    case PlaceholderStyle::at_p: number("@p"); break;
   }
   return *this;
 }
