@@ -9,7 +9,9 @@
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "upsert/upsert.hpp"
 
@@ -61,6 +63,74 @@ inline std::string engine_url(Engine engine, const std::string& sqlite_path = {}
     case Engine::mariadb: return server_url("UPSERT_TEST_MARIADB_URL");
   }
   return {};
+}
+
+// The parts of a server URL of the form scripts/test-servers.sh writes,
+// scheme://user:password@host:port/database[?query], for tests that need a variant of it (another
+// password, port or parameter). Parts are kept as written, percent-encoding included.
+struct ServerUrl {
+  std::string scheme, user, password, host, port, database, query;
+
+  // user:password@host:port/database, without the scheme and the query.
+  std::string authority_and_path() const {
+    return user + (password.empty() ? "" : ":" + password) + "@" + host + ":" + port + "/" + database;
+  }
+  std::string str() const { return scheme + "://" + authority_and_path() + (query.empty() ? "" : "?" + query); }
+};
+
+inline ServerUrl parse_server_url(const std::string& url) {
+  auto fail = [&] {
+    return std::runtime_error("test server URL \"" + url +
+                              "\" is not scheme://user[:password]@host:port/database[?query]");
+  };
+  ServerUrl u;
+  const auto scheme_end = url.find("://");
+  if (scheme_end == std::string::npos) throw fail();
+  u.scheme = url.substr(0, scheme_end);
+  std::string rest = url.substr(scheme_end + 3);
+  if (auto q = rest.find('?'); q != std::string::npos) {
+    u.query = rest.substr(q + 1);
+    rest.resize(q);
+  }
+  const auto at = rest.rfind('@');
+  const auto slash = rest.find('/', at == std::string::npos ? 0 : at);
+  if (at == std::string::npos || slash == std::string::npos) throw fail();
+  const std::string login = rest.substr(0, at), host_port = rest.substr(at + 1, slash - at - 1);
+  u.database = rest.substr(slash + 1);
+  const auto colon = login.find(':');
+  u.user = login.substr(0, colon);
+  if (colon != std::string::npos) u.password = login.substr(colon + 1);
+  const auto port_colon = host_port.rfind(':');
+  if (port_colon == std::string::npos || u.user.empty() || u.database.empty()) throw fail();
+  u.host = host_port.substr(0, port_colon);
+  u.port = host_port.substr(port_colon + 1);
+  if (u.host.empty() || u.port.empty()) throw fail();
+  return u;
+}
+
+// The parts of the URL of a server engine (PostgreSQL or MariaDB) from the environment.
+inline ServerUrl server_url_parts(Engine engine) {
+  return parse_server_url(engine_url(engine));
+}
+
+// `url` with `parameter` (name=value) added to its query.
+inline std::string with_parameter(const std::string& url, const std::string& parameter) {
+  return url + (url.find('?') == std::string::npos ? "?" : "&") + parameter;
+}
+
+// The shell command running `scripts/test-servers.sh <command>` on the servers under test (their
+// DIR from UPSERT_TEST_SERVERS_DIR, their ports from the URLs): the script otherwise assumes its
+// default DIR and ports and would act on, or wait for, some other instance.
+inline std::string test_servers_command(const std::string& source_dir, const std::string& command) {
+  std::string line = "UPSERT_PG_PORT=" + server_url_parts(Engine::postgres).port;
+  if (const char* mariadb = std::getenv("UPSERT_TEST_MARIADB_URL"); mariadb != nullptr && *mariadb != '\0') {
+    line += " UPSERT_MARIADB_PORT=" + server_url_parts(Engine::mariadb).port;
+  }
+  line += " bash '" + source_dir + "/scripts/test-servers.sh' " + command;
+  if (const char* dir = std::getenv("UPSERT_TEST_SERVERS_DIR"); dir != nullptr && *dir != '\0') {
+    line += std::string(" '") + dir + "'";
+  }
+  return line;
 }
 
 // A table name unique to the running test and engine, so tests sharing a server never collide.

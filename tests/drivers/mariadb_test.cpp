@@ -39,6 +39,13 @@ Error error_of(F&& work) {
   return Error(ErrorCategory::internal, "no error was thrown");
 }
 
+// "%75%70..." for "up...": percent-encodes every byte, so the URL decoder has to do all the work.
+std::string percent_encode_every_byte(const std::string& text) {
+  std::string out;
+  for (unsigned char c : text) out += fmt::format("%{:02X}", c);
+  return out;
+}
+
 bool starts_with(const std::string& text, std::string_view prefix) {
   return text.rfind(prefix, 0) == 0;
 }
@@ -119,8 +126,10 @@ TEST(MariadbUrl, RejectsMalformedUrlsNamingTheExpectedForm) {
     EXPECT_NE(std::string(e.what()).find("expected mariadb://user:password@host:port/database"), std::string::npos)
         << e.what();
   }
-  // Through connect(), too.
-  Error e = error_of([] { connect("mariadb://upsert:upsert@127.0.0.1:33069"); });
+  // Through connect(), too: the test server's own URL without its database.
+  const testing::ServerUrl server = testing::server_url_parts(Engine::mariadb);
+  Error e = error_of(
+      [&] { connect("mariadb://" + server.user + ":" + server.password + "@" + server.host + ":" + server.port); });
   EXPECT_EQ(e.category(), ErrorCategory::invalid_argument);
   EXPECT_NE(std::string(e.what()).find("database name is missing"), std::string::npos) << e.what();
 }
@@ -141,24 +150,37 @@ TEST(MariadbUrl, ConnectsOverTcpAndPicksTheMariadbDialect) {
 
 TEST(MariadbUrl, ConnectsThroughTheSocketGivenInTheUrl) {
   const std::string socket = testing::server_url("UPSERT_TEST_MARIADB_SOCKET");
-  Connection c = connect("mariadb://upsert:upsert@localhost/upsert_test?socket=" + socket);
+  const testing::ServerUrl server = testing::server_url_parts(Engine::mariadb);
+  Connection c = connect("mariadb://" + server.user + ":" + server.password + "@localhost/" + server.database +
+                         "?socket=" + socket);
   EXPECT_EQ(client_host(c), "localhost");
   EXPECT_EQ(testing::query_int(c, "SELECT 1 + 1"), 2);
 }
 
 TEST(MariadbUrl, DecodesAPercentEncodedPasswordBeforeLoggingIn) {
-  // "%75%70sert" is "upsert": the server only accepts it decoded.
-  Connection c = connect("mysql://%75psert:%75%70sert@127.0.0.1:33069/upsert%5Ftest");
+  // Every byte of the user, password and database percent-encoded ("upsert" as "%75%70%73%65%72%74"):
+  // the server only accepts them decoded.
+  testing::ServerUrl server = testing::server_url_parts(Engine::mariadb);
+  server.user = percent_encode_every_byte(server.user);
+  server.password = percent_encode_every_byte(server.password);
+  server.database = percent_encode_every_byte(server.database);
+  Connection c = connect("mysql://" + server.authority_and_path());
   EXPECT_EQ(c.dialect(), Dialect::mariadb);  // the dialect comes from the server, not the scheme
 }
 
 TEST(MariadbUrl, UnreachablePortOrBadLoginIsAConnectionError) {
-  Error refused = error_of([] { connect("mariadb://upsert:upsert@127.0.0.1:1/upsert_test"); });
+  testing::ServerUrl server = testing::server_url_parts(Engine::mariadb);
+  testing::ServerUrl unreachable = server;
+  unreachable.host = "127.0.0.1";
+  unreachable.port = "1";  // nothing listens on port 1
+  Error refused = error_of([&] { connect(unreachable.str()); });
   EXPECT_EQ(refused.category(), ErrorCategory::connection) << refused.what();
   EXPECT_TRUE(starts_with(refused.engine_code(), "2002") || starts_with(refused.engine_code(), "2003"))
       << refused.engine_code();
 
-  Error denied = error_of([] { connect("mariadb://upsert:wrong@127.0.0.1:33069/upsert_test"); });
+  testing::ServerUrl wrong_password = server;
+  wrong_password.password = server.password + "-wrong";
+  Error denied = error_of([&] { connect(wrong_password.str()); });
   EXPECT_EQ(denied.category(), ErrorCategory::connection) << denied.what();
   EXPECT_TRUE(starts_with(denied.engine_code(), "1045")) << denied.engine_code();
 }

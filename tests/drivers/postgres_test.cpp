@@ -160,7 +160,8 @@ TEST(PostgresUrl, MissingDatabaseIsConnectionErrorWithTheServersReason) {
 }
 
 TEST(PostgresUrl, UnknownParameterIsInvalidArgument) {
-  Error e = thrown_error([] { connect("postgresql://upsert@127.0.0.1:54329/upsert_test?no_such_option=1"); });
+  // The test server's own URL, so that nothing but the parameter can be wrong.
+  Error e = thrown_error([] { connect(with_parameter(pg_url(), "no_such_option=1")); });
   EXPECT_EQ(category_name(e.category()), "invalid_argument") << e.what();
   EXPECT_TRUE(contains(e.what(), "no_such_option")) << e.what();
 }
@@ -1037,9 +1038,7 @@ TEST(PostgresConnectionLoss, SessionEndedWhileAStatementRunsIsOutcomeUnknownAndN
 // Restarts the shared server: kept short, and the only test that does it.
 TEST(PostgresRestart, ConnectionRecoversAfterServerRestart) {
   const auto repo = std::filesystem::path(__FILE__).parent_path().parent_path().parent_path();
-  const char* dir = std::getenv("UPSERT_TEST_SERVERS_DIR");
-  const std::string restart = fmt::format("bash '{}' restart-postgres {}", (repo / "scripts/test-servers.sh").string(),
-                                          dir != nullptr ? fmt::format("'{}'", dir) : "");
+  const std::string restart = test_servers_command(repo.string(), "restart-postgres");
 
   ScopedTable t(counter_table("pg_restart"));
   Connection c = connect(pg_url());
