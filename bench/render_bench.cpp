@@ -4,6 +4,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <string>
 #include <tuple>
@@ -63,6 +65,8 @@ void register_all() {
 // dialect. CPU time is judged: wall time on a shared, loaded machine includes other processes'.
 class TargetReporter : public benchmark::ConsoleReporter {
  public:
+  // Colours only on a terminal: the output is also kept as render-bench.txt.
+  TargetReporter() : ConsoleReporter(isatty(STDOUT_FILENO) ? OO_Defaults : OO_Tabular) {}
   void ReportRuns(const std::vector<Run>& runs) override {
     ConsoleReporter::ReportRuns(runs);
     for (const Run& run : runs) {

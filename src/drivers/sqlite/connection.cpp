@@ -321,10 +321,17 @@ bool SqliteDriver::in_transaction() const {
 }
 
 ExecResult SqliteDriver::execute(const Upsert& statement, const RenderOptions& options) {
+  if (statement.returns_inserted_flag()) {
+    ScopedWriteTurn turn(*this);
+    return execute_with_inserted_flag(statement, options);
+  }
+  // Rendering and preparing need no write lock: done before the turn, so other threads write
+  // meanwhile.
+  const Sql sql = render(statement, Dialect::sqlite, options);
+  if (db_ == nullptr) return run(sql, {});  // reports the closed connection
+  sqlite3_stmt* prepared = statements_.get(sql.text);
   ScopedWriteTurn turn(*this);
-  if (statement.returns_inserted_flag()) return execute_with_inserted_flag(statement, options);
-  return run(render(statement, Dialect::sqlite, options),
-             column_types(statement.table(), statement.returning_columns()));
+  return run_statement(db_, prepared, sql, column_types(statement.table(), statement.returning_columns()));
 }
 
 std::vector<Row> SqliteDriver::existing_keys(const Upsert& statement) {
