@@ -1,13 +1,17 @@
 // `upsert ingest`, `upsert demo` and `upsert sql` as separate processes: generated CSV and JSON
 // Lines files with hot and duplicate keys, concurrent ingests, every bad-row case, exit codes.
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
 #include <fstream>
 #include <map>
 #include <random>
+#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -28,11 +32,13 @@ std::string slurp(const std::string& path) {
   return s.str();
 }
 
-// Runs the CLI with `args` (shell words, already quoted where needed).
-CliRun run_cli(const std::string& args) {
+// Runs the CLI with `args` (shell words, already quoted where needed), standard input from
+// `input`; standard output and error go to files, so neither is a terminal.
+CliRun run_cli(const std::string& args, const std::string& input = "/dev/null") {
   static std::atomic<int> counter{0};
   const std::string base = fresh_sqlite_path() + ".run" + std::to_string(counter++);
-  const std::string command = std::string(UPSERT_CLI) + " " + args + " >" + base + ".out 2>" + base + ".err </dev/null";
+  const std::string command =
+      std::string(UPSERT_CLI) + " " + args + " >" + base + ".out 2>" + base + ".err <'" + input + "'";
   int status = std::system(command.c_str());
   CliRun r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -44,6 +50,73 @@ CliRun run_cli(const std::string& args) {
 bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
+
+// Runs the CLI with its standard error on a pseudo-terminal (standard output to a file); `err`
+// is what it wrote to the terminal.
+CliRun run_cli_on_terminal(const std::string& args) {
+  const std::string out_path = fresh_sqlite_path() + ".tty.out";
+  const std::string command = std::string(UPSERT_CLI) + " " + args + " >" + out_path + " </dev/null";
+  CliRun r;
+  const int master = ::posix_openpt(O_RDWR | O_NOCTTY);
+  if (master < 0 || ::grantpt(master) != 0 || ::unlockpt(master) != 0) {
+    ADD_FAILURE() << "no pseudo-terminal";
+    return r;
+  }
+  // Opened before fork, so the terminal has a reader end open from the start: reading the master
+  // then ends (EIO) only once the CLI has exited.
+  const int slave = ::open(::ptsname(master), O_RDWR | O_NOCTTY);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(slave, STDERR_FILENO);
+    ::close(slave);
+    ::close(master);
+    ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::close(slave);
+  char buffer[4096];
+  for (ssize_t n; (n = ::read(master, buffer, sizeof(buffer))) > 0;) r.err.append(buffer, static_cast<std::size_t>(n));
+  ::close(master);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = slurp(out_path);
+  return r;
+}
+
+// The number after "`field`: " in the ingest summary, or -1 when the line is missing.
+double summary_value(const std::string& out, const std::string& field) {
+  std::smatch m;
+  const std::regex line("(^|\n)" + std::regex_replace(field, std::regex(R"([()])"), R"(\$&)") +
+                        R"(: ([0-9]+(\.[0-9]+)?))");
+  return std::regex_search(out, m, line) ? std::stod(m[2].str()) : -1;
+}
+
+// A FIFO the test writes while the CLI reads it as its standard input.
+class Fifo {
+ public:
+  Fifo() : path_(fresh_sqlite_path() + ".fifo") {
+    if (::mkfifo(path_.c_str(), 0600) != 0) throw std::runtime_error("mkfifo " + path_);
+  }
+  ~Fifo() {
+    close();
+    ::unlink(path_.c_str());
+  }
+  const std::string& path() const { return path_; }
+  // Blocks until the reader has opened the FIFO.
+  void open() { fd_ = ::open(path_.c_str(), O_WRONLY); }
+  void write(const std::string& text) {
+    ASSERT_EQ(::write(fd_, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+  }
+  void close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+};
 
 // Events over (test, version, hour) with a few very hot keys; sums computed here, independently.
 struct Events {
@@ -121,6 +194,8 @@ TEST_P(Ingest, CsvAndJsonLinesOfTwoHundredThousandEventsGiveExactSums) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_TRUE(contains(r.out, "rows read: 200000")) << r.out;
     EXPECT_TRUE(contains(r.out, "rows rejected: 0")) << r.out;
+    // Every key is flushed at least once; hot keys once per flush that carried them.
+    EXPECT_GE(summary_value(r.out, "rows flushed (a key once per flush)"), static_cast<double>(e.sums.size())) << r.out;
     expect_table_equals(db(), *ab_table_named(name), e);
   }
 }
@@ -244,6 +319,207 @@ TEST(Cli, UsageErrorsExitTwoAndHelpExplainsWithAnExample) {
     CliRun help = run_cli(std::string(command) + " --help");
     EXPECT_EQ(help.exit_code, 0);
     EXPECT_TRUE(contains(help.out, "Example")) << command;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// `upsert ingest` options and output, on SQLite.
+
+// The k,n,m table of the bad-row cases, and the options that make it.
+Table knm_table() {
+  return Table("t").column("k", Type::text).column("n", Type::int64).column("m", Type::int64).unique_key({"k"});
+}
+const std::string knm_options = " --table t --key k --sum n --max m --types n:int64,m:int64 --create";
+
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream(path) << text;
+}
+
+bool table_exists(const std::string& db_path, const std::string& table) {
+  Connection c = connect("sqlite:" + db_path);
+  return query_int(c, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '" + table + "'") == 1;
+}
+
+// The value of key `k` in table t, or -1 while the table or the row does not exist yet.
+std::int64_t value_of_key(const std::string& db_path, const std::string& k) {
+  try {
+    Connection c = connect("sqlite:" + db_path);
+    auto rows = c.query(Sql{"SELECT n FROM t WHERE k = ?", {k}}, {Type::int64});
+    return rows.empty() ? -1 : rows[0][0].as<std::int64_t>();
+  } catch (const Error&) {
+    return -1;
+  }
+}
+
+template <class Done>
+bool wait_until(Done done, std::chrono::seconds limit) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
+std::string ab_on_sqlite(const std::string& db_path) {
+  return fmt::format(fmt::runtime(ab_options), "ab") + " --db sqlite:" + db_path;
+}
+
+TEST(IngestCli, SummaryReportsEveryField) {
+  const std::string db_path = fresh_sqlite_path();
+  const std::string file = db_path + ".csv";
+  write_file(file, "k,n,m\na,1,5\nb,x,1\na,2,9\nc,3,1\n");
+  CliRun r = run_cli("ingest " + file + " --db sqlite:" + db_path + knm_options + " --on-bad-row skip");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(summary_value(r.out, "rows read"), 4) << r.out;
+  EXPECT_EQ(summary_value(r.out, "rows rejected"), 1) << r.out;
+  EXPECT_EQ(summary_value(r.out, "rows accepted"), 3) << r.out;
+  // Keys a and c: once each, or a key twice if a flush fell between the rows.
+  EXPECT_GE(summary_value(r.out, "rows flushed (a key once per flush)"), 2) << r.out;
+  EXPECT_LE(summary_value(r.out, "rows flushed (a key once per flush)"), 3) << r.out;
+  EXPECT_EQ(summary_value(r.out, "key failures (a key once per flush)"), 0) << r.out;
+  // At least one flush: its ledger row and one batch statement.
+  EXPECT_GE(summary_value(r.out, "statements"), 2) << r.out;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex("\nelapsed: [0-9]+\\.[0-9]{3} s\n"))) << r.out;
+  EXPECT_GE(summary_value(r.out, "rows/s"), 0) << r.out;
+  EXPECT_FALSE(contains(r.out, "keys written")) << "a key flushed twice is not two keys written\n" << r.out;
+  EXPECT_FALSE(contains(r.out, "stopped")) << r.out;
+  Connection check = connect("sqlite:" + db_path);
+  EXPECT_EQ(read_table(check, knm_table()), (std::vector<Row>{{"a", 3, 9}, {"c", 3, 1}}));
+}
+
+TEST(IngestCli, RowsFlushedCountsAKeyOncePerFlush) {
+  // One key in two flushes: the summary must not claim two keys were written.
+  const std::string db_path = fresh_sqlite_path();
+  Fifo fifo;
+  CliRun r;
+  std::thread cli([&] {
+    r = run_cli("ingest - --db sqlite:" + db_path + " --table t --key k --sum n --types n:int64 --create --flush-ms 5",
+                fifo.path());
+  });
+  fifo.open();
+  fifo.write("k,n\na,1\n");
+  const bool first = wait_until([&] { return value_of_key(db_path, "a") == 1; }, std::chrono::seconds(20));
+  fifo.write("a,2\n");
+  const bool second = first && wait_until([&] { return value_of_key(db_path, "a") == 3; }, std::chrono::seconds(20));
+  fifo.close();
+  cli.join();
+  ASSERT_TRUE(first && second) << "the increments never reached the table\n" << r.out << r.err;
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(summary_value(r.out, "rows read"), 2) << r.out;
+  EXPECT_EQ(summary_value(r.out, "rows flushed (a key once per flush)"), 2) << r.out;
+  Connection check = connect("sqlite:" + db_path);
+  EXPECT_EQ(query_int(check, "SELECT COUNT(*) FROM t"), 1);
+}
+
+TEST(IngestCli, StopReadsNothingAfterTheBadRow) {
+  // The input stays open after the bad row: the CLI must finish without waiting for more.
+  const std::string db_path = fresh_sqlite_path();
+  Fifo fifo;
+  CliRun r;
+  std::atomic<bool> done{false};
+  std::thread cli([&] {
+    r = run_cli("ingest - --db sqlite:" + db_path + knm_options + " --on-bad-row stop", fifo.path());
+    done = true;
+  });
+  fifo.open();
+  fifo.write("k,n,m\na,1,5\nb,x,1\n");
+  const bool finished = wait_until([&] { return done.load(); }, std::chrono::seconds(20));
+  fifo.close();  // never written again: the CLI may have gone
+  cli.join();
+  EXPECT_TRUE(finished) << "the CLI went on reading after the bad row";
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_TRUE(contains(r.err, "line 3: column \"n\"")) << r.err;
+  EXPECT_EQ(summary_value(r.out, "rows read"), 2) << r.out;
+  EXPECT_TRUE(contains(r.out, "stopped at the first bad row")) << r.out;
+  Connection check = connect("sqlite:" + db_path);
+  EXPECT_EQ(read_table(check, knm_table()), (std::vector<Row>{{"a", 1, 5}}));
+}
+
+TEST(IngestCli, NoProgressLineUnlessStandardErrorIsATerminal) {
+  const std::string file = fresh_sqlite_path() + ".csv";
+  write_events(file, false, 100'000, 9);
+  CliRun r = run_cli("ingest " + file + " " + ab_on_sqlite(fresh_sqlite_path()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "") << "progress or other noise on a non-terminal stderr";
+  EXPECT_FALSE(contains(r.out, "keys pending")) << r.out;
+  EXPECT_FALSE(contains(r.out, "\r")) << r.out;
+  // The same run on a terminal draws the line: what the absence above is looked for in.
+  CliRun tty = run_cli_on_terminal("ingest " + file + " " + ab_on_sqlite(fresh_sqlite_path()));
+  EXPECT_EQ(tty.exit_code, 0) << tty.err;
+  EXPECT_TRUE(contains(tty.err, "keys pending")) << tty.err;
+  EXPECT_TRUE(contains(tty.err, "\r")) << tty.err;
+  EXPECT_EQ(summary_value(tty.out, "rows read"), 100'000) << tty.out;
+}
+
+TEST(IngestCli, FormatOptionOverridesTheFileName) {
+  // JSON Lines in a .txt file: read as CSV unless --format says otherwise.
+  const std::string jsonl_file = fresh_sqlite_path() + ".txt";
+  Events e = write_events(jsonl_file, true, 5'000, 10);
+  CliRun as_csv = run_cli("ingest " + jsonl_file + " " + ab_on_sqlite(fresh_sqlite_path()));
+  EXPECT_EQ(as_csv.exit_code, 2) << as_csv.err;
+  EXPECT_TRUE(contains(as_csv.err, "the CSV header has no column \"ab_test_id\"")) << as_csv.err;
+
+  const std::string db_path = fresh_sqlite_path();
+  CliRun r = run_cli("ingest " + jsonl_file + " --format jsonl " + ab_on_sqlite(db_path));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(summary_value(r.out, "rows read"), 5'000) << r.out;
+  Connection check = connect("sqlite:" + db_path);
+  expect_table_equals(check, *ab_table_named("ab"), e);
+
+  // And CSV in a .jsonl file with --format csv.
+  const std::string csv_file = fresh_sqlite_path() + ".jsonl";
+  Events c = write_events(csv_file, false, 5'000, 11);
+  const std::string csv_db = fresh_sqlite_path();
+  CliRun rc = run_cli("ingest " + csv_file + " --format csv " + ab_on_sqlite(csv_db));
+  ASSERT_EQ(rc.exit_code, 0) << rc.err;
+  Connection check_csv = connect("sqlite:" + csv_db);
+  expect_table_equals(check_csv, *ab_table_named("ab"), c);
+}
+
+TEST(IngestCli, ReadsStandardInputGivenAsDash) {
+  for (bool jsonl : {false, true}) {
+    const std::string file = fresh_sqlite_path() + (jsonl ? ".jsonl" : ".csv");
+    Events e = write_events(file, jsonl, 5'000, jsonl ? 12 : 13);
+    const std::string db_path = fresh_sqlite_path();
+    // Standard input has no file name to tell the format: CSV unless --format says jsonl.
+    CliRun r = run_cli("ingest - " + std::string(jsonl ? "--format jsonl " : "") + ab_on_sqlite(db_path), file);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(summary_value(r.out, "rows read"), 5'000) << r.out;
+    Connection check = connect("sqlite:" + db_path);
+    expect_table_equals(check, *ab_table_named("ab"), e);
+  }
+}
+
+TEST(IngestCli, CsvHeaderWithoutAKeyOrAggregatedColumnIsASetupError) {
+  // No row of such a file can be read, so both --on-bad-row modes refuse it before touching the
+  // database: exit code 2, the missing column and the header named, no table created.
+  for (bool skip : {false, true}) {
+    for (const auto& [header, missing] : {std::pair<std::string, std::string>{"x,n,m", "k"}, {"k,n", "m"}}) {
+      const std::string db_path = fresh_sqlite_path();
+      const std::string file = db_path + ".csv";
+      write_file(file, header + "\na,1,5\nb,2,7\n");
+      CliRun r = run_cli("ingest " + file + " --db sqlite:" + db_path + knm_options + " --on-bad-row " +
+                         (skip ? "skip" : "stop"));
+      EXPECT_EQ(r.exit_code, 2) << header << (skip ? " skip" : " stop") << "\n" << r.out << r.err;
+      const std::string expected_header = header == "k,n" ? "k, n" : "x, n, m";
+      EXPECT_TRUE(contains(r.err, "the CSV header has no column \"" + missing + "\" (it has: " + expected_header + ")"))
+          << r.err;
+      EXPECT_FALSE(contains(r.out, "rows read")) << r.out;
+      EXPECT_FALSE(table_exists(db_path, "t")) << header;
+    }
+  }
+}
+
+TEST(Cli, TopLevelHelpExitsZeroAndListsEveryCommand) {
+  for (const char* flag : {"--help", "-h"}) {
+    CliRun r = run_cli(flag);
+    EXPECT_EQ(r.exit_code, 0) << flag << r.err;
+    for (const char* command : {"sql", "ingest", "demo"}) {
+      EXPECT_TRUE(std::regex_search(r.out, std::regex(std::string("\n  ") + command + " +[A-Z]")))
+          << command << " missing from\n"
+          << r.out;
+    }
   }
 }
 
