@@ -20,5 +20,7 @@ Command add_sql_command(CLI::App& app);
 Command add_ingest_command(CLI::App& app);
 // `upsert demo`: the A/B scenario through the counter writer, verified.
 Command add_demo_command(CLI::App& app);
+// `upsert bench`: single-row upserts, batches and the counter writer on one database, verified.
+Command add_bench_command(CLI::App& app);
 
 }  // namespace upsert::cli
