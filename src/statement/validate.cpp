@@ -271,7 +271,7 @@ void validate_upsert(const Upsert& s, bool null_keys_allowed) {
         for (auto p : key_pos) parts.push_back(rows[order[i]][p].to_string());
         throw invalid(fmt::format(
             "rows {} and {} have the same key ({}): one statement cannot update a row twice; use "
-            "upsert::Batch, which merges rows with equal keys",
+            "Connection::execute_batch, which merges rows with equal keys",
             std::min(order[i - 1], order[i]) + 1, std::max(order[i - 1], order[i]) + 1, fmt::join(parts, ", ")));
       }
     }

@@ -404,7 +404,8 @@ TEST(Statement, RowWithTheWrongNumberOfValues) {
 TEST(Statement, DuplicateKeysInOneStatement) {
   Upsert s = ab_upsert(3);
   s.row({7, "B", Date{2026, 11, 26}, 14, 5, 5});
-  expect_invalid_everywhere(s, {"rows 2 and 4 have the same key (7, \"B\", 2026-11-26, 14)", "upsert::Batch"});
+  expect_invalid_everywhere(s,
+                            {"rows 2 and 4 have the same key (7, \"B\", 2026-11-26, 14)", "Connection::execute_batch"});
 }
 
 TEST(Statement, NoActionChosen) {

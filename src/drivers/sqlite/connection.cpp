@@ -7,10 +7,12 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <filesystem>
 #include <limits>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "drivers/factories.hpp"
 #include "drivers/sqlite/sqlite_driver.hpp"
@@ -173,14 +175,26 @@ void SqliteDriver::open() {
   sqlite3_extended_result_codes(db_, 1);
   // Many threads and processes writing one file wait for the lock instead of failing at once.
   sqlite3_busy_timeout(db_, url_.busy_timeout_ms);
-  try {
-    if (!url_.in_memory()) set_journal_mode_wal();
-    execute_script("PRAGMA synchronous=NORMAL");  // durable at checkpoints; WAL keeps it consistent
-    execute_script("PRAGMA foreign_keys=ON");
-  } catch (const Error& e) {
-    // The first read of the file finds out whether it is a database at all: name the file.
-    close();
-    throw Error(e.category(), fmt::format("opening \"{}\": {}", url_.path, e.what()), e.engine_code(), e.sql());
+  // Switching a new file to WAL takes an exclusive lock, and SQLite may answer SQLITE_BUSY there
+  // without calling the busy handler (seen with 8 threads opening one new file at once): threads
+  // of this process take the write turn, other processes are retried up to the busy timeout.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(url_.busy_timeout_ms);
+  for (int attempt = 1;; ++attempt) {
+    try {
+      ScopedWriteTurn turn(*this);
+      if (!url_.in_memory()) set_journal_mode_wal();
+      execute_script("PRAGMA synchronous=NORMAL");  // durable at checkpoints; WAL keeps it consistent
+      execute_script("PRAGMA foreign_keys=ON");
+      return;
+    } catch (const Error& e) {
+      if (e.category() == ErrorCategory::retryable && std::chrono::steady_clock::now() < give_up) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(std::min(attempt, 20)));
+        continue;
+      }
+      // The first read of the file finds out whether it is a database at all: name the file.
+      close();
+      throw Error(e.category(), fmt::format("opening \"{}\": {}", url_.path, e.what()), e.engine_code(), e.sql());
+    }
   }
 }
 
