@@ -311,11 +311,38 @@ TEST(Demo, OnPostgresExitsZeroWithItsVerificationLine) {
   EXPECT_TRUE(contains(r.out, "verified: 300000 participants sent, 300000 stored, 0 lost")) << r.out;
 }
 
+// `upsert bench` runs its three arms on every engine, each verified against what it sent, and
+// leaves none of its tables behind.
+TEST(Bench, EveryArmVerifiesOnEveryEngine) {
+  for (Engine engine : all_engines()) {
+    const std::string url = engine_url(engine);
+    CliRun r = run_cli("bench --db '" + url + "' --seconds 0.2 --threads 3 --keys 100");
+    EXPECT_EQ(r.exit_code, 0) << engine_name(engine) << ": " << r.out << r.err;
+    for (const char* arm : {"single-row upserts", "execute_batch", "CounterWriter"}) {
+      EXPECT_TRUE(contains(r.out, arm)) << engine_name(engine) << ": " << r.out;
+    }
+    std::size_t verified = 0;
+    for (auto at = r.out.find(" verified: "); at != std::string::npos; at = r.out.find(" verified: ", at + 1))
+      ++verified;
+    EXPECT_EQ(verified, 3u) << engine_name(engine) << ": " << r.out;
+    EXPECT_FALSE(contains(r.out, "NOT VERIFIED")) << r.out;
+    if (engine != Engine::sqlite) {
+      EXPECT_FALSE(contains(r.out, ":upsert@")) << "the password was printed: " << r.out;
+    }
+    Connection c = connect(url);
+    const std::string like =
+        c.dialect() == Dialect::sqlite
+            ? "SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'upsert_bench_%'"
+            : "SELECT COUNT(*) FROM information_schema.tables WHERE table_name LIKE 'upsert_bench_%'";
+    EXPECT_EQ(query_int(c, like), 0) << engine_name(engine) << ": tables left behind";
+  }
+}
+
 TEST(Cli, UsageErrorsExitTwoAndHelpExplainsWithAnExample) {
   EXPECT_EQ(run_cli("").exit_code, 2);
   EXPECT_EQ(run_cli("ingest --table t").exit_code, 2);
   EXPECT_EQ(run_cli("sql --table t --key k --dialect nosuch").exit_code, 2);
-  for (const char* command : {"sql", "ingest", "demo"}) {
+  for (const char* command : {"sql", "ingest", "demo", "bench"}) {
     CliRun help = run_cli(std::string(command) + " --help");
     EXPECT_EQ(help.exit_code, 0);
     EXPECT_TRUE(contains(help.out, "Example")) << command;
