@@ -16,7 +16,8 @@ int main(int argc, char** argv) {
   app.footer(
       "Exit codes: 0 ok, 1 data errors (rejected rows, failed verification), 2 usage or setup errors.\n"
       "Run `upsert <command> --help` for a command's options and an example.");
-  std::vector<Command> commands{add_sql_command(app), add_ingest_command(app), add_demo_command(app), add_bench_command(app)};
+  std::vector<Command> commands{add_sql_command(app), add_ingest_command(app), add_demo_command(app),
+                                add_bench_command(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
