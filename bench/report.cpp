@@ -101,8 +101,8 @@ void ratio_target(std::vector<TargetCheck>& out, const std::vector<CellResult>& 
     t.note = fmt::format("{}@{}: {}/s; {}@{}: {}/s", arm_name(top), top_threads, with_commas(*a.rate), arm_name(bottom),
                          bottom_threads, with_commas(*b.rate));
     if (t.verdict == "missed" && rounds_overlap(*a.cell, *b.cell, needed)) {
-      t.note += fmt::format("; within this run's noise: some round of {}@{} beat some round of {}@{} by {}x",
-                            arm_name(top), top_threads, arm_name(bottom), bottom_threads, needed);
+      t.note += fmt::format("; within this run's noise: the best round of {}@{} reached {:g}x the worst of {}@{}",
+                            arm_name(top), top_threads, needed, arm_name(bottom), bottom_threads);
     }
   }
   out.push_back(std::move(t));
