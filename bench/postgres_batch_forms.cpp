@@ -19,13 +19,9 @@
 // its time divided by the time of `values` in the same repetition (ratios survive a shared, noisy
 // machine better than absolute times).
 //
-// Build, after the library (ninja -C BUILD); one command, split here for reading:
-//   g++ -std=c++20 -O2 -I include -I /usr/include/postgresql bench/postgres_batch_forms.cpp
-//       -o /tmp/postgres_batch_forms BUILD/src/drivers/libupsert_all.a
-//       BUILD/src/drivers/postgres/libupsert_postgres.a BUILD/src/drivers/sqlite/libupsert_sqlite.a
-//       BUILD/src/drivers/mysql/libupsert_mysql.a BUILD/libupsert_core.a -lpq -lsqlite3 -lmariadb -lfmt -pthread
-// Run:
-//   /tmp/postgres_batch_forms [--url URL] [--rows 1000] [--statements 10] [--reps 7] [--single 1000] [--returning]
+// Built with the benchmarks (scripts/build.sh makes build/bench/postgres-batch-forms). Run:
+//   build/bench/postgres-batch-forms [--url URL] [--rows 1000] [--statements 10] [--reps 7] [--single 1000]
+//                                    [--returning]
 // (URL defaults to $UPSERT_TEST_POSTGRES_URL.)
 
 #include <libpq-fe.h>
