@@ -33,16 +33,8 @@ build_type=${UPSERT_BUILD_TYPE:-RelWithDebInfo}
 cmake -S "$root" -B "$root/build" -G Ninja -DCMAKE_BUILD_TYPE="$build_type" -DUPSERT_BUILD_BENCHMARKS=ON >/dev/null
 cmake --build "$root/build" -j "$(nproc)" --target upsert-bench render-bench
 
-servers_dir=${UPSERT_SERVERS_DIR:-/tmp/upsert-test-servers}
-export UPSERT_SERVERS_DIR=$servers_dir
-if [ "${UPSERT_REUSE_SERVERS:-0}" = 1 ] && bash scripts/test-servers.sh status "$servers_dir" 2>/dev/null; then
-  echo "bench: reusing the servers already running in $servers_dir"
-else
-  bash scripts/test-servers.sh start "$servers_dir" >/dev/null
-  trap 'bash scripts/test-servers.sh stop "$servers_dir" || true' EXIT
-fi
-# shellcheck disable=SC1091
-source "$servers_dir/env.sh"
+# shellcheck source=use-test-servers.sh
+source scripts/use-test-servers.sh bench
 
 status=0
 # Rendering first, while the machine is quiet (after the 32-thread cells the servers keep

@@ -22,8 +22,7 @@ Queues& queues() {
   return q;
 }
 
-template <class Entry>
-bool overlap(const Entry& a, const Entry& b) {
+bool overlap(const KeyRangeTurn::Entry& a, const KeyRangeTurn::Entry& b) {
   return !(a.high < b.low || b.high < a.low);
 }
 

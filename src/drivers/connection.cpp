@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -54,6 +55,14 @@ void back_off(const RetryPolicy& policy, int attempt) {
   if (ceiling <= 0) return;
   std::uniform_int_distribution<std::int64_t> pick(ceiling / 2, ceiling);
   std::this_thread::sleep_for(std::chrono::milliseconds(pick(random)));
+}
+
+// The values of `row` at `positions` (a key out of a row).
+Row columns_at(const Row& row, const std::vector<std::size_t>& positions) {
+  Row out;
+  out.reserve(positions.size());
+  for (auto p : positions) out.push_back(row[p]);
+  return out;
 }
 
 }  // namespace
@@ -114,30 +123,26 @@ BatchResult Connection::execute_batch(const Upsert& statement, const BatchOption
   }
   std::map<std::pair<std::size_t, Row>, Row> returned;  // (round, key) -> returned row
 
-  const std::string scope = options.take_turns ? driver_->scope() : std::string();
   const auto key_positions = statement.key_positions();
-  auto key_of = [&](const Row& row) {
-    Row k;
-    for (auto p : key_positions) k.push_back(row[p]);
-    return k;
-  };
+  const std::string driver_scope = options.take_turns ? driver_->scope() : std::string();
+  const std::string turn_scope = driver_scope.empty() ? "" : driver_scope + '\n' + statement.table().name();
   auto run = [&](Upsert& s, std::size_t round) {
     ExecResult r;
     if (driver_->in_transaction()) {
       r = driver_->execute_many(s, render_options_);
-    } else if (scope.empty() || s.row_values().empty()) {
-      r = with_retry([&] { return driver_->execute_many(s, render_options_); });
     } else {
-      // Rows are sorted by key: the first and the last bound the statement's key range.
-      detail::KeyRangeTurn turn(scope + '\n' + statement.table().name(), key_of(s.row_values().front()),
-                                key_of(s.row_values().back()));
+      std::optional<detail::KeyRangeTurn> turn;
+      if (!turn_scope.empty() && !s.row_values().empty()) {
+        // Rows are sorted by key: the first and the last bound the statement's key range.
+        turn.emplace(turn_scope, columns_at(s.row_values().front(), key_positions),
+                     columns_at(s.row_values().back(), key_positions));
+      }
       r = with_retry([&] { return driver_->execute_many(s, render_options_); });
     }
     result.affected_rows += r.affected_rows;
     ++result.statements;
     for (auto& row : r.rows) {
-      Row k;
-      for (auto p : key_in_returned) k.push_back(row[p]);
+      Row k = columns_at(row, key_in_returned);
       returned[{round, std::move(k)}] = std::move(row);
     }
   };
@@ -153,13 +158,10 @@ BatchResult Connection::execute_batch(const Upsert& statement, const BatchOption
   }
 
   if (statement.has_returning()) {
-    const auto positions = statement.key_positions();
     const std::size_t asked = statement.returning_columns().size();
     result.rows.resize(statement.row_values().size());
     for (std::size_t i = 0; i < statement.row_values().size(); ++i) {
-      Row k;
-      for (auto p : positions) k.push_back(statement.row_values()[i][p]);
-      auto it = returned.find({plan.input_round[i], k});
+      auto it = returned.find({plan.input_round[i], columns_at(statement.row_values()[i], key_positions)});
       if (it == returned.end()) continue;
       // Keep the asked columns and the flag; drop the key columns added for the mapping.
       Row out(it->second.begin(), it->second.begin() + static_cast<std::ptrdiff_t>(asked));

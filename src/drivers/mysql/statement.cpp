@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <type_traits>
+#include <utility>
 #include <variant>
 
 namespace upsert::detail::mysql {
@@ -251,25 +252,25 @@ ExecResult PreparedStatement::run(const std::vector<Value>& params, const std::v
 
 namespace {
 
-// The position of alternative T in Value's variant, for switching on a parameter's type.
-template <class T, class Variant>
-struct alternative;
-template <class T, class... Ts>
-struct alternative<T, std::variant<Ts...>> {
-  static constexpr std::size_t index = [] {
-    std::size_t i = 0;
-    static_cast<void>(((std::is_same_v<T, Ts> ? false : (++i, true)) && ...));
-    return i;
-  }();
-};
-template <class T>
-constexpr std::size_t index_of = alternative<T, Value::Storage>::index;
+// The bytes of a text or blob value, and the MYSQL_TIME of a date or timestamp: one name for
+// both alternatives, so the array binding below treats each pair alike.
+std::pair<const void*, std::size_t> bytes_of(const std::string& text) {
+  return {text.data(), text.size()};
+}
+std::pair<const void*, std::size_t> bytes_of(const Bytes& bytes) {
+  return {bytes.data.data(), bytes.data.size()};
+}
+MYSQL_TIME mysql_time(const Date& date) {
+  return mysql_date(date);
+}
+MYSQL_TIME mysql_time(const Timestamp& timestamp) {
+  return mysql_datetime(timestamp);
+}
 
 // One parameter's values for every row of an array-bound execution, in the column-wise layout
 // libmariadb reads: a contiguous array for the numeric types, whose size it knows; an array of
 // pointers for the rest (text and blobs with an array of lengths; dates and times to MYSQL_TIME).
 struct ParamColumn {
-  std::size_t type_index = 0;  // the Value alternative every non-NULL row holds
   std::vector<std::int64_t> integers;
   std::vector<double> reals;
   std::vector<signed char> flags;
@@ -280,86 +281,76 @@ struct ParamColumn {
 };
 
 // Fills `column` with parameter `p` of every row and points `bind` at it; false when the rows
-// disagree on the parameter's type (say int64 in one row, double in another).
+// disagree on the parameter's type (say int64 in one row, double in another). The types bound
+// are those of bind_param for one row.
 bool bind_param_column(const std::vector<std::vector<Value>>& rows, std::size_t p, ParamColumn& column,
                        MYSQL_BIND& bind) {
   static char empty = 0;
-  constexpr std::size_t null_index = index_of<std::monostate>;
-  column.type_index = null_index;
+  const Value* sample = nullptr;  // the first non-NULL value: its type is the column's
   for (const auto& row : rows) {
-    const std::size_t index = row[p].storage().index();
-    if (index == null_index) continue;
-    if (column.type_index != null_index && column.type_index != index) return false;
-    column.type_index = index;
+    if (row[p].is_null()) continue;
+    if (sample == nullptr) sample = &row[p];
+    if (row[p].storage().index() != sample->storage().index()) return false;
   }
   const std::size_t n = rows.size();
   column.indicators.assign(n, STMT_INDICATOR_NONE);
   bind = MYSQL_BIND{};
   bind.u.indicator = column.indicators.data();
-  auto each = [&](auto&& store) {
-    for (std::size_t r = 0; r < n; ++r) {
-      if (rows[r][p].is_null()) {
-        column.indicators[r] = STMT_INDICATOR_NULL;
-      } else {
-        store(r, rows[r][p].storage());
-      }
-    }
-  };
-  switch (column.type_index) {
-    case null_index:
-      bind.buffer_type = MYSQL_TYPE_NULL;
-      column.indicators.assign(n, STMT_INDICATOR_NULL);
-      break;
-    case index_of<std::int64_t>:
-      column.integers.assign(n, 0);
-      each([&](std::size_t r, const auto& v) { column.integers[r] = std::get<std::int64_t>(v); });
-      bind.buffer_type = MYSQL_TYPE_LONGLONG;
-      bind.buffer = column.integers.data();
-      break;
-    case index_of<double>:
-      column.reals.assign(n, 0);
-      each([&](std::size_t r, const auto& v) { column.reals[r] = std::get<double>(v); });
-      bind.buffer_type = MYSQL_TYPE_DOUBLE;
-      bind.buffer = column.reals.data();
-      break;
-    case index_of<bool>:
-      column.flags.assign(n, 0);
-      each([&](std::size_t r, const auto& v) { column.flags[r] = std::get<bool>(v) ? 1 : 0; });
-      bind.buffer_type = MYSQL_TYPE_TINY;
-      bind.buffer = column.flags.data();
-      break;
-    case index_of<std::string>:
-    case index_of<Bytes>:
-      column.pointers.assign(n, &empty);
-      column.lengths.assign(n, 0);
-      each([&](std::size_t r, const auto& v) {
-        if (const auto* text = std::get_if<std::string>(&v)) {
-          if (!text->empty()) column.pointers[r] = text->data();
-          column.lengths[r] = static_cast<unsigned long>(text->size());
-        } else if (const auto* bytes = std::get_if<Bytes>(&v)) {
-          if (!bytes->data.empty()) column.pointers[r] = bytes->data.data();
-          column.lengths[r] = static_cast<unsigned long>(bytes->data.size());
-        }
-      });
-      bind.buffer_type = column.type_index == index_of<std::string> ? MYSQL_TYPE_STRING : MYSQL_TYPE_BLOB;
-      bind.buffer = column.pointers.data();
-      bind.length = column.lengths.data();
-      break;
-    case index_of<Date>:
-    case index_of<Timestamp>:
-      column.times.assign(n, MYSQL_TIME{});
-      column.pointers.assign(n, nullptr);
-      each([&](std::size_t r, const auto& v) {
-        if (const auto* date = std::get_if<Date>(&v)) column.times[r] = mysql_date(*date);
-        if (const auto* timestamp = std::get_if<Timestamp>(&v)) column.times[r] = mysql_datetime(*timestamp);
-      });
-      // Every row needs a valid address, NULL rows included (the library reads past the indicator).
-      for (std::size_t r = 0; r < n; ++r) column.pointers[r] = &column.times[r];
-      bind.buffer_type = column.type_index == index_of<Date> ? MYSQL_TYPE_DATE : MYSQL_TYPE_DATETIME;
-      bind.buffer = column.pointers.data();
-      break;
-    default: return false;
+  if (sample == nullptr) {
+    bind.buffer_type = MYSQL_TYPE_NULL;
+    column.indicators.assign(n, STMT_INDICATOR_NULL);
+    return true;
   }
+  std::visit(
+      [&](const auto& first) {
+        using T = std::decay_t<decltype(first)>;
+        // Calls store(r, value) for each non-NULL row r; marks the NULL rows.
+        auto each = [&](auto&& store) {
+          for (std::size_t r = 0; r < n; ++r) {
+            if (rows[r][p].is_null()) {
+              column.indicators[r] = STMT_INDICATOR_NULL;
+            } else {
+              store(r, std::get<T>(rows[r][p].storage()));
+            }
+          }
+        };
+        if constexpr (std::is_same_v<T, std::int64_t>) {
+          column.integers.assign(n, 0);
+          each([&](std::size_t r, const T& v) { column.integers[r] = v; });
+          bind.buffer_type = MYSQL_TYPE_LONGLONG;
+          bind.buffer = column.integers.data();
+        } else if constexpr (std::is_same_v<T, double>) {
+          column.reals.assign(n, 0);
+          each([&](std::size_t r, const T& v) { column.reals[r] = v; });
+          bind.buffer_type = MYSQL_TYPE_DOUBLE;
+          bind.buffer = column.reals.data();
+        } else if constexpr (std::is_same_v<T, bool>) {
+          column.flags.assign(n, 0);
+          each([&](std::size_t r, const T& v) { column.flags[r] = v ? 1 : 0; });
+          bind.buffer_type = MYSQL_TYPE_TINY;
+          bind.buffer = column.flags.data();
+        } else if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, Bytes>) {
+          column.pointers.assign(n, &empty);
+          column.lengths.assign(n, 0);
+          each([&](std::size_t r, const T& v) {
+            const auto [data, size] = bytes_of(v);
+            if (size > 0) column.pointers[r] = data;
+            column.lengths[r] = static_cast<unsigned long>(size);
+          });
+          bind.buffer_type = std::is_same_v<T, std::string> ? MYSQL_TYPE_STRING : MYSQL_TYPE_BLOB;
+          bind.buffer = column.pointers.data();
+          bind.length = column.lengths.data();
+        } else if constexpr (std::is_same_v<T, Date> || std::is_same_v<T, Timestamp>) {
+          column.times.assign(n, MYSQL_TIME{});
+          each([&](std::size_t r, const T& v) { column.times[r] = mysql_time(v); });
+          // A valid address for every row, NULL rows included: no pointer is left null.
+          column.pointers.resize(n);
+          for (std::size_t r = 0; r < n; ++r) column.pointers[r] = &column.times[r];
+          bind.buffer_type = std::is_same_v<T, Date> ? MYSQL_TYPE_DATE : MYSQL_TYPE_DATETIME;
+          bind.buffer = column.pointers.data();
+        }
+      },
+      sample->storage());
   return true;
 }
 

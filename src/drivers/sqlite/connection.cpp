@@ -248,12 +248,16 @@ int SqliteDriver::prepared_statement_count() const {
   return count;
 }
 
-ExecResult SqliteDriver::run(const Sql& sql, const std::vector<Type>& result_types) {
+sqlite3_stmt* SqliteDriver::prepare(const Sql& sql) {
   if (db_ == nullptr) {
     throw Error(ErrorCategory::connection, "the SQLite connection is closed (re-opening it failed): reconnect", "",
                 sql.text);
   }
-  return run_statement(db_, statements_.get(sql.text), sql, result_types);
+  return statements_.get(sql.text);
+}
+
+ExecResult SqliteDriver::run(const Sql& sql, const std::vector<Type>& result_types) {
+  return run_statement(db_, prepare(sql), sql, result_types);
 }
 
 ExecResult SqliteDriver::execute_sql(const Sql& sql, const std::vector<Type>& result_types) {
@@ -342,8 +346,7 @@ ExecResult SqliteDriver::execute(const Upsert& statement, const RenderOptions& o
   // Rendering and preparing need no write lock: done before the turn, so other threads write
   // meanwhile.
   const Sql sql = render(statement, Dialect::sqlite, options);
-  if (db_ == nullptr) return run(sql, {});  // reports the closed connection
-  sqlite3_stmt* prepared = statements_.get(sql.text);
+  sqlite3_stmt* prepared = prepare(sql);
   ScopedWriteTurn turn(*this);
   return run_statement(db_, prepared, sql, column_types(statement.table(), statement.returning_columns()));
 }

@@ -125,6 +125,8 @@ class SqliteDriver final : public Driver {
   void open();
   void close() noexcept;
   void set_journal_mode_wal();
+  // The cached prepared statement for `sql`; Error(connection) when the handle is gone.
+  sqlite3_stmt* prepare(const Sql& sql);
   ExecResult run(const Sql& sql, const std::vector<Type>& result_types);
   ExecResult execute_with_inserted_flag(const Upsert& statement, const RenderOptions& options);
   std::vector<Row> existing_keys(const Upsert& statement);
