@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  cmake g++ make ninja-build pkg-config clang-format
+  cmake g++ make ninja-build pkg-config clang-format ccache
   libsqlite3-dev sqlite3
   libpq-dev postgresql-15 postgresql-client-15
   libmariadb-dev mariadb-server mariadb-client
