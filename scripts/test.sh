@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The test command: installs what is missing, builds, checks formatting, starts throwaway
-# PostgreSQL and MariaDB servers, runs every test with ctest, and stops the servers again.
+# The test command: installs what is missing, builds, checks formatting, checks that the library
+# installs and a program outside the tree builds against it (static and shared, Release), starts
+# throwaway PostgreSQL and MariaDB servers, runs every test with ctest, and stops the servers again.
 # A test that needs a server and finds none fails; nothing is skipped.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -9,6 +10,7 @@ cd "$root"
 bash scripts/setup.sh
 bash scripts/build.sh
 bash scripts/check-format.sh
+bash scripts/check-install.sh
 
 # shellcheck source=use-test-servers.sh
 source scripts/use-test-servers.sh test

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "upsert/export.hpp"
 #include "upsert/statement.hpp"
 #include "upsert/value.hpp"
 
@@ -19,7 +20,7 @@ enum class Aggregate {
 };
 
 /// "sum", "max", "min", "last".
-std::string_view aggregate_name(Aggregate aggregate);
+UPSERT_EXPORT std::string_view aggregate_name(Aggregate aggregate);
 
 /// One aggregated column.
 struct AggregateColumn {
@@ -29,11 +30,11 @@ struct AggregateColumn {
 
 /// The DO UPDATE assignments for aggregated columns, e.g. `c = c + proposed(c)` for a sum and
 /// `c = GREATEST(c, proposed(c))` for a max.
-std::vector<Assignment> aggregate_assignments(const std::vector<AggregateColumn>& columns);
+UPSERT_EXPORT std::vector<Assignment> aggregate_assignments(const std::vector<AggregateColumn>& columns);
 
 /// Combines two values the way the database would apply them one after the other: `earlier`
 /// first, then `later`. Used to merge rows with equal keys before they reach the engine.
 /// Throws Error(overflow) when an int64 sum overflows.
-Value combine(Aggregate aggregate, const Value& earlier, const Value& later);
+UPSERT_EXPORT Value combine(Aggregate aggregate, const Value& earlier, const Value& later);
 
 }  // namespace upsert

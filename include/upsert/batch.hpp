@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "upsert/aggregate.hpp"
+#include "upsert/export.hpp"
 #include "upsert/statement.hpp"
 
 namespace upsert {
@@ -29,7 +30,7 @@ using MergeRules = std::vector<std::optional<Aggregate>>;
 /// The merge rules of a statement, or nullopt when two rows with one key cannot be folded into
 /// one (a WHERE condition, or an assignment that is not sum/max/min/last of its own column):
 /// such rows then go in successive rounds.
-std::optional<MergeRules> merge_rules(const Upsert& statement);
+UPSERT_EXPORT std::optional<MergeRules> merge_rules(const Upsert& statement);
 
 /// A batch cut into statements.
 struct BatchPlan {
@@ -42,7 +43,8 @@ struct BatchPlan {
 
 /// Plans a batch: merges equal keys (or splits them into rounds), sorts by key and splits into
 /// statements of at most `max_parameters` bound values and `options.max_rows_per_statement` rows.
-BatchPlan plan_batch(const Upsert& statement, std::size_t max_parameters, const BatchOptions& options = {});
+UPSERT_EXPORT BatchPlan plan_batch(const Upsert& statement, std::size_t max_parameters,
+                                   const BatchOptions& options = {});
 
 /// What a batch did.
 struct BatchResult {

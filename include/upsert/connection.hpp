@@ -11,6 +11,7 @@
 
 #include "upsert/batch.hpp"
 #include "upsert/error.hpp"
+#include "upsert/export.hpp"
 #include "upsert/render.hpp"
 #include "upsert/statement.hpp"
 #include "upsert/value.hpp"
@@ -41,7 +42,7 @@ struct ConnectionStats {
 
 /// One engine's implementation of a connection. Implemented per engine in src/drivers/<engine>/;
 /// users hold a Connection, which adds retries on top.
-class Driver {
+class UPSERT_EXPORT Driver {
  public:
   virtual ~Driver() = default;
   /// The dialect this connection speaks (MySQL 8 or MariaDB is picked from the server version).
@@ -79,7 +80,7 @@ class Driver {
 };
 
 /// A connection to one database. Not thread-safe: give each thread its own.
-class Connection {
+class UPSERT_EXPORT Connection {
  public:
   /// Wraps a driver.
   explicit Connection(std::unique_ptr<Driver> driver);
@@ -141,6 +142,6 @@ class Connection {
 /// `sqlite:PATH`, `sqlite::memory:`, `postgresql://user:pass@host:port/db?...` (libpq URIs, unix
 /// sockets via ?host=/dir), `mariadb://user:pass@host:port/db`, `mysql://...` (`localhost` means the
 /// default unix socket, `?socket=/path` another one).
-Connection connect(std::string_view url);
+UPSERT_EXPORT Connection connect(std::string_view url);
 
 }  // namespace upsert

@@ -26,6 +26,7 @@
 #include "upsert/aggregate.hpp"
 #include "upsert/connection.hpp"
 #include "upsert/error.hpp"
+#include "upsert/export.hpp"
 #include "upsert/schema.hpp"
 #include "upsert/value.hpp"
 
@@ -81,7 +82,7 @@ struct WriterStats {
 };
 
 /// Thread-safe, coalescing counter writer over one table. Owns its connection and one flush thread.
-class CounterWriter {
+class UPSERT_EXPORT CounterWriter {
  public:
   /// Starts the flush thread; creates the ledger table if it does not exist.
   CounterWriter(Connection connection, std::shared_ptr<const Table> table, CounterWriterOptions options);

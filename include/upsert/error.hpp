@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "upsert/export.hpp"
+
 namespace upsert {
 
 /// What kind of failure an Error is, and so what the caller can do about it.
@@ -22,10 +24,10 @@ enum class ErrorCategory {
 };
 
 /// The name of a category, e.g. "retryable".
-std::string_view category_name(ErrorCategory category);
+UPSERT_EXPORT std::string_view category_name(ErrorCategory category);
 
 /// An error with its category; engine errors also carry the engine's code, message and the SQL.
-class Error : public std::runtime_error {
+class UPSERT_EXPORT Error : public std::runtime_error {
  public:
   /// An error raised by the library itself; `message` names the cause and the fix.
   Error(ErrorCategory category, std::string message);

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "upsert/export.hpp"
 #include "upsert/value.hpp"
 
 namespace upsert {
@@ -52,7 +53,7 @@ struct ExprNode {
 };
 
 /// An expression over the existing row and the proposed row.
-class Expr {
+class UPSERT_EXPORT Expr {
  public:
   /// NULL.
   Expr();

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "upsert/export.hpp"
 #include "upsert/expr.hpp"
 #include "upsert/value.hpp"
 
@@ -51,7 +52,7 @@ struct UniqueKey {
 };
 
 /// A table: its columns and unique keys. Identifiers are validated as they are added.
-class Table {
+class UPSERT_EXPORT Table {
  public:
   /// A table named `name` (letters, digits and '_', not starting with a digit, at most 63 chars).
   explicit Table(std::string name);
@@ -102,6 +103,6 @@ class Table {
 
 /// Throws Error(invalid_argument) unless `name` is a portable identifier:
 /// ASCII letters, digits and '_', not starting with a digit, 1 to 63 characters.
-void validate_identifier(std::string_view name, std::string_view what);
+UPSERT_EXPORT void validate_identifier(std::string_view name, std::string_view what);
 
 }  // namespace upsert

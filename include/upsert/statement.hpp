@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "upsert/export.hpp"
 #include "upsert/expr.hpp"
 #include "upsert/schema.hpp"
 #include "upsert/value.hpp"
@@ -26,7 +27,7 @@ enum class ConflictAction {
 };
 
 /// INSERT rows INTO table ON CONFLICT (key) DO NOTHING | DO UPDATE SET ... [WHERE ...] [RETURNING ...].
-class Upsert {
+class UPSERT_EXPORT Upsert {
  public:
   /// An upsert into `table` (shared, so batches and writers do not copy the schema).
   explicit Upsert(std::shared_ptr<const Table> table);
@@ -91,12 +92,12 @@ class Upsert {
 };
 
 /// Starts an upsert into a copy of `table`.
-Upsert insert_into(const Table& table);
+UPSERT_EXPORT Upsert insert_into(const Table& table);
 /// Starts an upsert into a shared table.
-Upsert insert_into(std::shared_ptr<const Table> table);
+UPSERT_EXPORT Upsert insert_into(std::shared_ptr<const Table> table);
 
 /// Assignments that add the proposed value to the existing one for each column:
 /// `c = c + proposed(c)`, the counter update.
-std::vector<Assignment> add_proposed(const std::vector<std::string>& columns);
+UPSERT_EXPORT std::vector<Assignment> add_proposed(const std::vector<std::string>& columns);
 
 }  // namespace upsert

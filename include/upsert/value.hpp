@@ -9,19 +9,21 @@
 #include <variant>
 #include <vector>
 
+#include "upsert/export.hpp"
+
 namespace upsert {
 
 /// The column types every dialect maps to a native type.
 enum class Type { int64, float64, text, boolean, date, timestamp, bytes };
 
 /// The schema name of a type: "int64", "double", "text", "bool", "date", "timestamp", "bytes".
-std::string_view type_name(Type type);
+UPSERT_EXPORT std::string_view type_name(Type type);
 
 /// Parses a schema type name (as printed by type_name, plus a few aliases such as "int" and "string").
-Type parse_type(std::string_view name);
+UPSERT_EXPORT Type parse_type(std::string_view name);
 
 /// A calendar date (proleptic Gregorian), validated on construction.
-struct Date {
+struct UPSERT_EXPORT Date {
   int year = 1970;  ///< 1..9999
   int month = 1;    ///< 1..12
   int day = 1;      ///< 1..days in month
@@ -40,7 +42,7 @@ struct Date {
 };
 
 /// A point in time without time zone, with microsecond precision.
-struct Timestamp {
+struct UPSERT_EXPORT Timestamp {
   std::int64_t micros_since_epoch = 0;  ///< microseconds since 1970-01-01 00:00:00
   /// Parses "YYYY-MM-DD HH:MM:SS[.ffffff]" (a 'T' separator is accepted too).
   static Timestamp parse(std::string_view text);
@@ -60,7 +62,7 @@ struct Bytes {
 };
 
 /// A value of any column type, or NULL. Values are only ever bound as parameters.
-class Value {
+class UPSERT_EXPORT Value {
  public:
   /// The variant behind a value; std::monostate is NULL.
   using Storage = std::variant<std::monostate, std::int64_t, double, bool, std::string, Date, Timestamp, Bytes>;
@@ -110,7 +112,7 @@ class Value {
   std::string to_string() const;
 
   /// Total order: NULL first, then by type index, then by value. Used to sort and merge keys.
-  friend std::strong_ordering operator<=>(const Value& a, const Value& b);
+  friend UPSERT_EXPORT std::strong_ordering operator<=>(const Value& a, const Value& b);
   /// Equality consistent with operator<=>.
   friend bool operator==(const Value& a, const Value& b) { return (a <=> b) == 0; }
 

@@ -1037,8 +1037,8 @@ TEST(PostgresConnectionLoss, SessionEndedWhileAStatementRunsIsOutcomeUnknownAndN
 
 // Restarts the shared server: kept short, and the only test that does it.
 TEST(PostgresRestart, ConnectionRecoversAfterServerRestart) {
-  const auto repo = std::filesystem::path(__FILE__).parent_path().parent_path().parent_path();
-  const std::string restart = test_servers_command(repo.string(), "restart-postgres");
+  // UPSERT_SOURCE_DIR, not __FILE__: ccache (base_dir) compiles with relative paths.
+  const std::string restart = test_servers_command(UPSERT_SOURCE_DIR, "restart-postgres");
 
   ScopedTable t(counter_table("pg_restart"));
   Connection c = connect(pg_url());

@@ -24,7 +24,11 @@ class StatementCache {
     return it == names_.end() ? nullptr : &it->second;
   }
   // A new name ("u1", "u2", ...) to prepare (sql, types) under; remember it once the PREPARE worked.
-  std::string next_name() { return "u" + std::to_string(next_++); }
+  std::string next_name() {
+    std::string name = "u";
+    name += std::to_string(next_++);
+    return name;
+  }
   // Records a prepared statement.
   const std::string& remember(const std::string& sql, const std::vector<Oid>& types, std::string name) {
     return names_.insert_or_assign(key(sql, types), std::move(name)).first->second;
@@ -40,7 +44,12 @@ class StatementCache {
   static std::string key(const std::string& sql, const std::vector<Oid>& types) {
     std::string k = sql;
     k.push_back('\0');  // never in SQL text sent through libpq, so the key is unambiguous
-    for (Oid t : types) k += std::to_string(t) + ",";
+    // Appended piece by piece: `to_string(t) + ","` makes GCC 12 at -O3 warn (-Wrestrict) about
+    // the temporary's copy, a false positive that -Werror turns into a failed build.
+    for (Oid t : types) {
+      k += std::to_string(t);
+      k += ',';
+    }
     return k;
   }
 
