@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "raw_clients.hpp"
+#include "statement/rows.hpp"
 
 namespace upsert::bench {
 
@@ -252,7 +253,7 @@ class SingleSession final : public LibrarySession {
   }
   void apply(std::span<const Event> events) override {
     for (const Event& e : events) {
-      Row& row = statement_.mutable_rows()[0];
+      Row& row = detail::StatementRows::rows(statement_)[0];
       const Key& key = keys_[e.key];
       std::copy(key.values.begin(), key.values.end(), row.begin());
       row[5] = Value(std::int64_t{e.converted ? 1 : 0});
@@ -271,7 +272,7 @@ class BatchSession final : public LibrarySession {
   void apply(std::span<const Event> events) override {
     // Events in arrival (random) order, duplicates included: the library merges and sorts them.
     Upsert batch = template_;
-    auto& rows = batch.mutable_rows();
+    auto& rows = detail::StatementRows::rows(batch);
     rows.reserve(events.size());
     for (const Event& e : events) rows.push_back(event_row(keys_[e.key], e.converted));
     until_done(tally_, [&] { connection_.execute_batch(batch); });

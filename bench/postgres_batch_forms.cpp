@@ -11,7 +11,7 @@
 //   unnest_once  the binary unnest form parsed and planned at every execution
 //   pipeline     libpq pipeline mode: N single-row prepared upserts, then one sync
 //   single_row   one autocommit single-row upsert per round trip (fewer rows: it is slow)
-// and through the library: Connection::execute_batch (whatever execute_many does), Connection::execute
+// and through the library: Connection::execute_batch (the batch form the session picks), Connection::execute
 // of each N-row statement (the multi-row VALUES form) and Connection::execute of one row at a time. Each form writes
 // its own table; at the end the tables must be equal, or the tool fails.
 //
@@ -461,7 +461,7 @@ void Bench::run() {
                    },
                    {}});
   // Connection::execute of the sorted N-row statement: the multi-row VALUES form, which was
-  // Driver::execute_many's default before PostgreSQL had its own.
+  // the batch form before PostgreSQL had its own.
   forms.push_back({"lib_values", true, [&](const auto& rows) { db.execute(library_upsert(lib_values, rows)); }, {}});
   forms.push_back({"lib_single",
                    false,

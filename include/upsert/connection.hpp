@@ -1,5 +1,6 @@
 #pragma once
-/// Connections: run upserts and plain SQL on an engine, with bounded retries of transient errors.
+/// Connections: run upserts, batches and plain SQL on an engine, with bounded retries of
+/// transient errors.
 
 #include <chrono>
 #include <cstdint>
@@ -13,10 +14,15 @@
 #include "upsert/error.hpp"
 #include "upsert/export.hpp"
 #include "upsert/render.hpp"
+#include "upsert/schema.hpp"
 #include "upsert/statement.hpp"
 #include "upsert/value.hpp"
 
 namespace upsert {
+
+namespace detail {
+struct ConnectionAccess;
+}  // namespace detail
 
 /// What a statement did.
 struct ExecResult {
@@ -37,53 +43,12 @@ struct RetryPolicy {
 struct ConnectionStats {
   std::uint64_t statements = 0;  ///< statements executed (each attempt counts)
   std::uint64_t retries = 0;     ///< attempts after a retryable error
-  std::uint64_t reconnects = 0;  ///< connections re-opened after a connection error
-};
-
-/// One engine's implementation of a connection. Implemented per engine in src/drivers/<engine>/;
-/// users hold a Connection, which adds retries on top.
-class UPSERT_EXPORT Driver {
- public:
-  virtual ~Driver() = default;
-  /// The dialect this connection speaks (MySQL 8 or MariaDB is picked from the server version).
-  virtual Dialect dialect() const = 0;
-  /// The server's version string.
-  virtual std::string server_version() = 0;
-  /// Runs an upsert once (no retry): renders, prepares (cached by SQL text), binds, executes.
-  /// Works out inserted flags where the SQL cannot return them (see each driver).
-  virtual ExecResult execute(const Upsert& statement, const RenderOptions& options) = 0;
-  /// Runs one statement of a planned batch (rows merged, sorted, within the parameter limit) once,
-  /// in the engine's fastest correct form. The default is execute(); drivers may override it.
-  virtual ExecResult execute_many(const Upsert& statement, const RenderOptions& options) {
-    return execute(statement, options);
-  }
-  /// Names the database for batch turns between connections of one process: equal for two
-  /// connections to one database, empty for no turns (SQLite has a write turn of its own).
-  virtual std::string scope() const { return {}; }
-  /// How many bound parameters one batch statement may carry.
-  virtual std::size_t max_batch_parameters() const { return max_parameters(dialect()); }
-  /// Runs any SQL once with bound parameters; result columns are converted to `result_types`
-  /// (columns beyond it come back as text).
-  virtual ExecResult execute_sql(const Sql& sql, const std::vector<Type>& result_types) = 0;
-  /// Runs SQL without parameters or results (DDL, SET, several statements where the engine allows).
-  virtual void execute_script(std::string_view sql) = 0;
-  /// Starts a transaction; `for_write` lets SQLite take the write lock at once (BEGIN IMMEDIATE).
-  virtual void begin(bool for_write) = 0;
-  /// Commits the open transaction.
-  virtual void commit() = 0;
-  /// Rolls back the open transaction (never throws for a lost connection).
-  virtual void rollback() = 0;
-  /// True between begin() and commit()/rollback().
-  virtual bool in_transaction() const = 0;
-  /// Drops and re-opens the connection (after a connection error); prepared statements are forgotten.
-  virtual void reconnect() = 0;
+  std::uint64_t reconnects = 0;  ///< connections re-opened by a retry after a connection error
 };
 
 /// A connection to one database. Not thread-safe: give each thread its own.
 class UPSERT_EXPORT Connection {
  public:
-  /// Wraps a driver.
-  explicit Connection(std::unique_ptr<Driver> driver);
   Connection(Connection&&) noexcept;
   Connection& operator=(Connection&&) noexcept;
   ~Connection();
@@ -116,26 +81,23 @@ class UPSERT_EXPORT Connection {
   bool in_transaction() const;
   /// Runs `work` in a write transaction, retrying the whole transaction on retryable errors.
   void transaction(const std::function<void(Connection&)>& work);
+  /// Drops and re-opens the connection (after a connection error): an open transaction is gone
+  /// and prepared statements are forgotten. Throws Error(connection) when the server cannot be
+  /// reached; the connection is then closed until a later reconnect() succeeds.
+  void reconnect();
   /// Options passed to every render (e.g. allow_any_unique_key on MySQL).
   void set_render_options(RenderOptions options);
   /// The retry policy.
   void set_retry_policy(RetryPolicy policy);
   /// Counters.
   const ConnectionStats& stats() const;
-  /// The engine-specific driver.
-  Driver& driver();
 
  private:
-  template <class F>
-  auto with_retry(F&& attempt) -> decltype(attempt());
-  // After a failed attempt: true (having backed off, and re-opened a lost connection) when the
-  // error is transient and attempts remain.
-  bool prepare_retry(const Error& e, int attempt);
+  friend struct detail::ConnectionAccess;
+  struct Impl;
+  explicit Connection(std::unique_ptr<Impl> impl);
 
-  std::unique_ptr<Driver> driver_;
-  RenderOptions render_options_;
-  RetryPolicy retry_policy_;
-  ConnectionStats stats_;
+  std::unique_ptr<Impl> impl_;
 };
 
 /// Opens a connection from a URL:

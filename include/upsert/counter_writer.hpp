@@ -10,24 +10,21 @@
 /// commit outcome is unknown (connection lost during COMMIT) is checked against a ledger row
 /// written in the same transaction, so it is neither lost nor applied twice.
 
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
 #include <memory>
-#include <mutex>
 #include <span>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include "upsert/aggregate.hpp"
 #include "upsert/connection.hpp"
 #include "upsert/error.hpp"
 #include "upsert/export.hpp"
 #include "upsert/schema.hpp"
+#include "upsert/statement.hpp"
 #include "upsert/value.hpp"
 
 namespace upsert {
@@ -57,7 +54,7 @@ struct CounterWriterOptions {
   std::size_t flush_at_pending_keys = 50'000;            ///< a flush as soon as this many keys are pending
   std::size_t max_pending_keys = 1'000'000;              ///< the cap on keys held in memory
   WhenFull when_full = WhenFull::block;                  ///< behaviour at the cap
-  std::size_t max_rows_per_statement = 1000;             ///< batch statement size
+  std::size_t max_rows_per_statement = 1000;             ///< as BatchOptions::max_rows_per_statement
   std::chrono::milliseconds first_backoff{5};            ///< after a retryable failure or a lost connection
   std::chrono::milliseconds max_backoff{1000};           ///< the backoff doubles up to this
   std::chrono::seconds give_up_after{300};               ///< then the keys of a failing flush are reported

@@ -1,9 +1,11 @@
 #pragma once
-/// The upsert statement as data: rows, conflict target, action and RETURNING.
+/// The upsert statement as data: rows, conflict target, action (with its assignments and the
+/// aggregates they compute) and RETURNING.
 
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "upsert/export.hpp"
@@ -13,11 +15,59 @@
 
 namespace upsert {
 
-/// `column = value` in DO UPDATE SET.
-struct Assignment {
-  std::string column;  ///< the column to set
-  Expr value;          ///< over col(...) (the existing row) and proposed(...) (the new row)
+namespace detail {
+struct StatementRows;
+}  // namespace detail
+
+/// How a column's proposed value combines with the existing one.
+enum class Aggregate {
+  sum,   ///< existing + proposed (a counter)
+  max,   ///< the larger, NULLs ignored
+  min,   ///< the smaller, NULLs ignored
+  last,  ///< the proposed value replaces the existing one
 };
+
+/// "sum", "max", "min", "last".
+UPSERT_EXPORT std::string_view aggregate_name(Aggregate aggregate);
+
+/// `column = value` in DO UPDATE SET, and the aggregate it computes when it is one: batches merge
+/// rows with equal keys by their assignments' aggregates.
+class UPSERT_EXPORT Assignment {
+ public:
+  /// `column = value`, over col(...) (the existing row) and proposed(...) (the new row). A value of
+  /// an aggregate's shape over its own column (col(c) + proposed(c), greatest({col(c), proposed(c)}),
+  /// least(...), proposed(c)) is that aggregate.
+  Assignment(std::string column, Expr value);
+  /// `column` combined by `aggregate`: col(c) + proposed(c), greatest({col(c), proposed(c)}),
+  /// least({col(c), proposed(c)}) or proposed(c).
+  Assignment(std::string column, Aggregate aggregate);
+
+  /// The column to set.
+  const std::string& column() const { return column_; }
+  /// The new value.
+  const Expr& value() const { return value_; }
+  /// The aggregate the assignment computes, or nullopt for any other expression.
+  const std::optional<Aggregate>& aggregate() const { return aggregate_; }
+
+ private:
+  std::string column_;
+  Expr value_;
+  std::optional<Aggregate> aggregate_;
+};
+
+/// One aggregated column.
+struct AggregateColumn {
+  std::string column;   ///< the column
+  Aggregate aggregate;  ///< how values combine
+};
+
+/// The DO UPDATE assignments for aggregated columns, e.g. `c = c + proposed(c)` for a sum and
+/// `c = GREATEST(c, proposed(c))` for a max.
+UPSERT_EXPORT std::vector<Assignment> aggregate_assignments(const std::vector<AggregateColumn>& columns);
+
+/// Assignments that add the proposed value to the existing one for each column:
+/// `c = c + proposed(c)`, the counter update.
+UPSERT_EXPORT std::vector<Assignment> add_proposed(const std::vector<std::string>& columns);
 
 /// What happens when the row's key already exists.
 enum class ConflictAction {
@@ -38,6 +88,8 @@ class UPSERT_EXPORT Upsert {
   Upsert& row(Row values);
   /// Appends rows.
   Upsert& rows(std::vector<Row> values);
+  /// Removes every row and keeps the rest of the statement, to run it again with other rows.
+  Upsert& clear_rows();
   /// The conflict target: the columns of one of the table's unique keys (default: the primary
   /// key, or the only unique key).
   Upsert& on_conflict(std::vector<std::string> key_columns);
@@ -54,14 +106,10 @@ class UPSERT_EXPORT Upsert {
 
   /// The table.
   const Table& table() const { return *table_; }
-  /// The table, shared.
-  const std::shared_ptr<const Table>& table_ptr() const { return table_; }
   /// The insert columns (resolved default included).
   const std::vector<std::string>& insert_columns() const { return columns_; }
   /// The rows.
   const std::vector<Row>& row_values() const { return rows_; }
-  /// Mutable rows, for the batch stage.
-  std::vector<Row>& mutable_rows() { return rows_; }
   /// The conflict target's unique key (resolved when set, or the default key).
   const UniqueKey& conflict_key() const;
   /// The action.
@@ -80,9 +128,14 @@ class UPSERT_EXPORT Upsert {
   std::vector<std::size_t> key_positions() const;
 
  private:
+  friend struct detail::StatementRows;
+
   std::shared_ptr<const Table> table_;
   std::vector<std::string> columns_;
   std::vector<Row> rows_;
+  // True while every row has been checked against the insert columns and the conflict key (by the
+  // writer as it took them), so rendering need not check them again.
+  bool rows_checked_ = false;
   const UniqueKey* conflict_key_ = nullptr;
   ConflictAction action_ = ConflictAction::unset;
   std::vector<Assignment> assignments_;
@@ -95,9 +148,5 @@ class UPSERT_EXPORT Upsert {
 UPSERT_EXPORT Upsert insert_into(const Table& table);
 /// Starts an upsert into a shared table.
 UPSERT_EXPORT Upsert insert_into(std::shared_ptr<const Table> table);
-
-/// Assignments that add the proposed value to the existing one for each column:
-/// `c = c + proposed(c)`, the counter update.
-UPSERT_EXPORT std::vector<Assignment> add_proposed(const std::vector<std::string>& columns);
 
 }  // namespace upsert

@@ -1,7 +1,7 @@
 #pragma once
 /// Everything a user of the library includes: one header.
 
-#include "upsert/aggregate.hpp"
+#include "upsert/batch.hpp"
 #include "upsert/connection.hpp"
 #include "upsert/counter_writer.hpp"
 #include "upsert/error.hpp"

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "cli/commands.hpp"
+#include "cli/queries.hpp"
 #include "upsert/upsert.hpp"
 
 namespace upsert::cli {
@@ -100,7 +101,7 @@ ArmResult run_arm(const BenchOptions& o, Arm arm) {
             .do_update(add_proposed({"participants", "conversions"}));
         while (!failed && std::chrono::steady_clock::now() < deadline) {
           const int events = arm == Arm::single ? 1 : 1000;
-          statement.mutable_rows().clear();
+          statement.clear_rows();
           for (int e = 0; e < events; ++e) {
             Row row = key_row(static_cast<int>(random() % static_cast<unsigned>(o.keys)));
             const bool conversion = random() % 20 == 0;
@@ -109,7 +110,7 @@ ArmResult run_arm(const BenchOptions& o, Arm arm) {
             } else {
               row.push_back(Value(std::int64_t{1}));
               row.push_back(Value(std::int64_t{conversion ? 1 : 0}));
-              statement.mutable_rows().push_back(std::move(row));
+              statement.row(std::move(row));
             }
             ++sent;
             converted += conversion ? 1 : 0;
@@ -132,13 +133,11 @@ ArmResult run_arm(const BenchOptions& o, Arm arm) {
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   r.events = participants.load();
 
-  auto sums =
-      admin.query(render_sums(*table, {"participants", "conversions"}, admin.dialect()), {Type::int64, Type::int64});
-  auto get = [&](std::size_t i) { return sums.empty() || sums[0][i].is_null() ? 0 : sums[0][i].as<std::int64_t>(); };
-  r.verified = !failed && get(0) == participants.load() && get(1) == conversions.load();
+  const auto sums = column_sums(admin, *table, {"participants", "conversions"});
+  r.verified = !failed && sums[0] == participants.load() && sums[1] == conversions.load();
   r.detail = failed ? failure
                     : fmt::format("{} participants sent, {} stored; {} conversions sent, {} stored",
-                                  participants.load(), get(0), conversions.load(), get(1));
+                                  participants.load(), sums[0], conversions.load(), sums[1]);
   admin.execute_script("DROP TABLE IF EXISTS " + quote_identifier(table->name(), admin.dialect()));
   if (writer)
     admin.execute_script("DROP TABLE IF EXISTS " + quote_identifier(table->name() + "_ledger", admin.dialect()));

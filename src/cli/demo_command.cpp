@@ -12,6 +12,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/progress.hpp"
+#include "cli/queries.hpp"
 #include "upsert/upsert.hpp"
 
 namespace upsert::cli {
@@ -38,9 +39,8 @@ std::shared_ptr<const Table> ab_hourly() {
 
 // Totals of participants and conversions now in the table.
 std::pair<std::int64_t, std::int64_t> totals(Connection& db, const Table& t) {
-  auto rows = db.query(render_sums(t, {"participants", "conversions"}, db.dialect()), {Type::int64, Type::int64});
-  auto get = [&](std::size_t i) { return rows.empty() || rows[0][i].is_null() ? 0 : rows[0][i].as<std::int64_t>(); };
-  return {get(0), get(1)};
+  const auto sums = column_sums(db, t, {"participants", "conversions"});
+  return {sums[0], sums[1]};
 }
 
 int run_demo(const DemoOptions& o) {
@@ -108,9 +108,8 @@ int run_demo(const DemoOptions& o) {
   std::cout << fmt::format("ab_hourly on {}: the busiest hours\n", o.db);
   std::cout << fmt::format("{:>10} {:>7} {:>10} {:>4} {:>12} {:>11} {:>6}\n", "ab_test_id", "version", "date", "hour",
                            "participants", "conversions", "rate");
-  auto top = db.query(render_top_rows(*table, {"ab_test_id", "version", "date", "hour", "participants", "conversions"},
-                                      "participants", 10, db.dialect()),
-                      {Type::int64, Type::text, Type::date, Type::int64, Type::int64, Type::int64});
+  auto top = top_rows(db, *table, {"ab_test_id", "version", "date", "hour", "participants", "conversions"},
+                      "participants", 10);
   for (const auto& r : top) {
     const auto p = r[4].as<std::int64_t>(), c = r[5].as<std::int64_t>();
     std::cout << fmt::format("{:>10} {:>7} {:>10} {:>4} {:>12} {:>11} {:>5.1f}%\n", r[0].as<std::int64_t>(),

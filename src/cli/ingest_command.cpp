@@ -8,6 +8,7 @@
 #include <chrono>
 #include <fstream>
 #include <iostream>
+#include <map>
 
 #include "cli/commands.hpp"
 #include "cli/convert.hpp"
@@ -25,7 +26,7 @@ struct IngestOptions {
   std::string db = "sqlite:upsert.db";
   std::string format;
   bool create = false;
-  std::size_t batch = 1000;
+  std::size_t max_rows_per_statement = 1000;
   int flush_ms = 100;
   std::string on_bad_row = "stop";
 };
@@ -58,17 +59,17 @@ int run_ingest(IngestOptions o) {
 
   // Types not given with --types are inferred from the first record that has the column.
   std::optional<Record> first = reader->next();
+  const std::map<std::string, Type> declared = o.spec.declared_types();
+  std::map<std::string, Type> inferred;
   for (std::size_t i = 0; i < columns.size(); ++i) {
-    bool declared = std::any_of(o.spec.types.begin(), o.spec.types.end(),
-                                [&](const std::string& t) { return t.starts_with(columns[i] + ":"); });
-    if (declared) continue;
+    if (declared.count(columns[i]) > 0) continue;
     bool is_key = i < o.spec.key.size();
     Type type = is_key ? Type::text : Type::int64;
     if (first && first->error.empty() && first->fields[i]) type = infer_type(*first->fields[i]);
     if (!is_key && type != Type::float64) type = Type::int64;
-    o.spec.types.push_back(columns[i] + ":" + std::string(type_name(type)));
+    inferred[columns[i]] = type;
   }
-  auto table = o.spec.build();
+  auto table = o.spec.build(inferred);
   std::vector<Type> types;
   for (const auto& c : columns) types.push_back(table->column_named(c).type);
 
@@ -80,7 +81,7 @@ int run_ingest(IngestOptions o) {
   wo.max = o.spec.max;
   wo.min = o.spec.min;
   wo.last = o.spec.last;
-  wo.max_rows_per_statement = o.batch;
+  wo.max_rows_per_statement = o.max_rows_per_statement;
   wo.flush_interval = std::chrono::milliseconds(o.flush_ms);
   std::vector<WriterFailure> failures;
   wo.on_failure = [&](const WriterFailure& f) { failures.push_back(f); };
@@ -189,7 +190,8 @@ Command add_ingest_command(CLI::App& app) {
   sub->add_option("--format", o->format, "csv or jsonl (default: from the file name, else csv)")
       ->check(CLI::IsMember({"csv", "jsonl"}));
   sub->add_flag("--create", o->create, "Create the table with its unique key if it does not exist");
-  sub->add_option("--batch", o->batch, "Rows per upsert statement")
+  sub->add_option("--batch", o->max_rows_per_statement,
+                  "Rows per upsert statement (at most; the engine's parameter limit also cuts statements)")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
   sub->add_option("--flush-ms", o->flush_ms, "Flush interval in milliseconds")

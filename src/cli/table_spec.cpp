@@ -29,7 +29,7 @@ std::vector<AggregateColumn> TableSpec::aggregates() const {
   return out;
 }
 
-std::shared_ptr<const Table> TableSpec::build() const {
+std::map<std::string, Type> TableSpec::declared_types() const {
   std::map<std::string, Type> declared;
   for (const auto& entry : types) {
     auto colon = entry.find(':');
@@ -39,9 +39,15 @@ std::shared_ptr<const Table> TableSpec::build() const {
     }
     declared[entry.substr(0, colon)] = parse_type(entry.substr(colon + 1));
   }
+  return declared;
+}
+
+std::shared_ptr<const Table> TableSpec::build(const std::map<std::string, Type>& inferred) const {
+  const std::map<std::string, Type> declared = declared_types();
   auto type_of = [&](const std::string& column, Type fallback) {
-    auto it = declared.find(column);
-    return it == declared.end() ? fallback : it->second;
+    if (auto it = declared.find(column); it != declared.end()) return it->second;
+    if (auto it = inferred.find(column); it != inferred.end()) return it->second;
+    return fallback;
   };
   auto table_ptr = std::make_shared<Table>(table);
   for (const auto& k : key) table_ptr->column(k, type_of(k, Type::text));

@@ -52,14 +52,14 @@ std::vector<std::size_t> old_row_order(const Upsert& s, Dialect dialect) {
   std::set<std::string> condition_reads;
   if (s.update_where()) existing_columns(*s.update_where(), condition_reads);
   std::vector<std::set<std::string>> reads(n, condition_reads);
-  for (std::size_t i = 0; i < n; ++i) existing_columns(assignments[i].value, reads[i]);
+  for (std::size_t i = 0; i < n; ++i) existing_columns(assignments[i].value(), reads[i]);
 
   // must_precede[i][j]: assignment i reads the column assignment j writes.
   std::vector<std::vector<bool>> must_precede(n, std::vector<bool>(n, false));
   std::vector<std::size_t> waiting_on(n, 0);
   for (std::size_t i = 0; i < n; ++i) {
     for (std::size_t j = 0; j < n; ++j) {
-      if (i != j && reads[i].count(assignments[j].column) > 0) {
+      if (i != j && reads[i].count(assignments[j].column()) > 0) {
         must_precede[i][j] = true;
         ++waiting_on[j];
       }
@@ -75,7 +75,7 @@ std::vector<std::size_t> old_row_order(const Upsert& s, Dialect dialect) {
     if (next == n) {
       std::vector<std::string> stuck;
       for (std::size_t j = 0; j < n; ++j) {
-        if (!placed[j]) stuck.push_back(fmt::format("\"{}\"", assignments[j].column));
+        if (!placed[j]) stuck.push_back(fmt::format("\"{}\"", assignments[j].column()));
       }
       refuse(dialect, fmt::format("the assignments to {} read each other's old values, but ON DUPLICATE KEY UPDATE "
                                   "applies assignments left to right (each sees the ones before it), so no order keeps "
@@ -168,16 +168,16 @@ Sql render_mysql(const Upsert& s, const RenderOptions& options, Dialect dialect)
     for (std::size_t i : old_row_order(s, dialect)) {
       if (!first) w << ", ";
       first = false;
-      w.ident(assignments[i].column) << " = ";
+      w.ident(assignments[i].column()) << " = ";
       if (s.update_where()) {
         w << "IF(";
         w.predicate(*s.update_where(), true);
         w << ", ";
-        w.value(assignments[i].value, true);
+        w.value(assignments[i].value(), true);
         w << ", ";
-        w.ident(assignments[i].column) << ")";
+        w.ident(assignments[i].column()) << ")";
       } else {
-        w.value(assignments[i].value, true);
+        w.value(assignments[i].value(), true);
       }
     }
   }

@@ -35,8 +35,8 @@ void write_on_conflict(SqlWriter& w, const Upsert& s) {
   const auto& assignments = s.assignments();
   for (std::size_t i = 0; i < assignments.size(); ++i) {
     if (i > 0) w << ", ";
-    w.ident(assignments[i].column) << " = ";
-    w.value(assignments[i].value, true);
+    w.ident(assignments[i].column()) << " = ";
+    w.value(assignments[i].value(), true);
   }
   if (s.update_where()) {
     w << " WHERE ";
@@ -63,8 +63,8 @@ void write_merge_clauses(SqlWriter& w, const Upsert& s, bool parenthesise_on, bo
     const auto& assignments = s.assignments();
     for (std::size_t i = 0; i < assignments.size(); ++i) {
       if (i > 0) w << ", ";
-      w.existing(assignments[i].column) << " = ";
-      w.value(assignments[i].value, true);
+      w.existing(assignments[i].column()) << " = ";
+      w.value(assignments[i].value(), true);
     }
     if (s.update_where() && !matched_condition_inline) {
       w << " WHERE ";

@@ -38,10 +38,10 @@ Sql render_oracle(const Upsert& s, const RenderOptions& /*options*/) {
   }
   const auto& key_columns = s.conflict_key().columns;
   for (const auto& a : s.assignments()) {
-    if (std::find(key_columns.begin(), key_columns.end(), a.column) != key_columns.end()) {
+    if (std::find(key_columns.begin(), key_columns.end(), a.column()) != key_columns.end()) {
       refuse(Dialect::oracle, fmt::format("MERGE cannot update \"{}\", a column of its ON clause (ORA-38104); "
                                           "do not assign conflict-key columns",
-                                          a.column));
+                                          a.column()));
     }
   }
   const Table& table = s.table();

@@ -5,6 +5,7 @@
 //   INSERT INTO "t" ("k", "c") SELECT * FROM unnest($1::BIGINT[], $2::BIGINT[]) ON CONFLICT ...
 
 #include "render/dialects.hpp"
+#include "render/unnest.hpp"
 #include "statement/validate.hpp"
 #include "upsert/error.hpp"
 
@@ -56,9 +57,7 @@ Sql render_postgresql(const Upsert& s, const RenderOptions& /*options*/) {
   return w.take();
 }
 
-namespace {
-
-ColumnArraySql render_unnest_postgresql(const Upsert& s) {
+ColumnArraySql render_unnest(const Upsert& s) {
   validate_upsert(s, /*null_keys_allowed=*/true);
   const Table& table = s.table();
   ColumnArraySql out;
@@ -88,6 +87,8 @@ ColumnArraySql render_unnest_postgresql(const Upsert& s) {
   return out;
 }
 
+namespace {
+
 std::string postgresql_type(const Column& c, bool /*in_key*/) {
   switch (c.type) {
     case Type::int64: return "BIGINT";
@@ -112,11 +113,3 @@ std::vector<std::string> create_table_postgresql(const Table& table) {
 }
 
 }  // namespace upsert::detail
-
-namespace upsert {
-
-ColumnArraySql render_unnest(const Upsert& statement) {
-  return detail::render_unnest_postgresql(statement);
-}
-
-}  // namespace upsert

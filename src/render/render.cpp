@@ -48,6 +48,18 @@ std::size_t max_parameters(Dialect dialect) {
   return 999;
 }
 
+}  // namespace upsert
+
+namespace upsert::detail {
+
+void refuse(Dialect dialect, std::string_view what_and_fix) {
+  throw Error(ErrorCategory::unsupported, fmt::format("{}: {}", dialect_name(dialect), what_and_fix));
+}
+
+}  // namespace upsert::detail
+
+namespace upsert {
+
 Sql render(const Upsert& statement, Dialect dialect, const RenderOptions& options) {
   switch (dialect) {
     case Dialect::sqlite: return detail::render_sqlite(statement, options);
@@ -58,40 +70,6 @@ Sql render(const Upsert& statement, Dialect dialect, const RenderOptions& option
     case Dialect::sqlserver: return detail::render_sqlserver(statement, options);
   }
   throw Error(ErrorCategory::internal, "unknown dialect");
-}
-
-Sql render_key_lookup(const Upsert& statement, Dialect dialect) {
-  return render_row_lookup(statement, dialect, statement.conflict_key().columns);
-}
-
-Sql render_row_lookup(const Upsert& statement, Dialect dialect, const std::vector<std::string>& columns) {
-  if (columns.empty()) throw Error(ErrorCategory::invalid_argument, "a row lookup needs at least one column to select");
-  for (const auto& c : columns) statement.table().column_named(c);
-  const auto& key = statement.conflict_key().columns;
-  const auto positions = statement.key_positions();
-  detail::SqlWriter w(detail::rules_for(dialect), statement.table());
-  w << "SELECT ";
-  w.ident_list(columns);
-  w << " FROM ";
-  w.ident(statement.table().name());
-  w << " WHERE ";
-  const auto& rows = statement.row_values();
-  for (std::size_t r = 0; r < rows.size(); ++r) {
-    w << (r == 0 ? "(" : " OR (");
-    for (std::size_t i = 0; i < key.size(); ++i) {
-      if (i > 0) w << " AND ";
-      const Value& v = rows[r][positions[i]];
-      // A NULL key value (a NULLS NOT DISTINCT key) matches only IS NULL: "= NULL" is never true.
-      if (v.is_null()) {
-        w.ident(key[i]) << " IS NULL";
-        continue;
-      }
-      w.ident(key[i]) << " = ";
-      w.param(v);
-    }
-    w << ")";
-  }
-  return w.take();
 }
 
 std::vector<std::string> create_table_sql(const Table& table, Dialect dialect) {

@@ -1,11 +1,47 @@
-// Plain SELECTs by key, for reading back a few rows (the counter writer's ledger).
+// Plain SELECTs of rows by key (see select.hpp).
+
+#include "render/select.hpp"
 
 #include <fmt/format.h>
 
 #include "render/dialects.hpp"
 #include "upsert/error.hpp"
 
-namespace upsert {
+namespace upsert::detail {
+
+Sql render_key_lookup(const Upsert& statement, Dialect dialect) {
+  return render_row_lookup(statement, dialect, statement.conflict_key().columns);
+}
+
+Sql render_row_lookup(const Upsert& statement, Dialect dialect, const std::vector<std::string>& columns) {
+  if (columns.empty()) throw Error(ErrorCategory::invalid_argument, "a row lookup needs at least one column to select");
+  for (const auto& c : columns) statement.table().column_named(c);
+  const auto& key = statement.conflict_key().columns;
+  const auto positions = statement.key_positions();
+  SqlWriter w(rules_for(dialect), statement.table());
+  w << "SELECT ";
+  w.ident_list(columns);
+  w << " FROM ";
+  w.ident(statement.table().name());
+  w << " WHERE ";
+  const auto& rows = statement.row_values();
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    w << (r == 0 ? "(" : " OR (");
+    for (std::size_t i = 0; i < key.size(); ++i) {
+      if (i > 0) w << " AND ";
+      const Value& v = rows[r][positions[i]];
+      // A NULL key value (a NULLS NOT DISTINCT key) matches only IS NULL: "= NULL" is never true.
+      if (v.is_null()) {
+        w.ident(key[i]) << " IS NULL";
+        continue;
+      }
+      w.ident(key[i]) << " = ";
+      w.param(v);
+    }
+    w << ")";
+  }
+  return w.take();
+}
 
 Sql render_select(const Table& table, const std::vector<std::string>& columns,
                   const std::vector<std::string>& where_columns, const std::vector<Value>& where_values,
@@ -16,7 +52,7 @@ Sql render_select(const Table& table, const std::vector<std::string>& columns,
   }
   for (const auto& c : columns) table.column_named(c);
   for (const auto& c : where_columns) table.column_named(c);
-  detail::SqlWriter w(detail::rules_for(dialect), table);
+  SqlWriter w(rules_for(dialect), table);
   w << "SELECT ";
   w.ident_list(columns);
   w << " FROM ";
@@ -29,47 +65,4 @@ Sql render_select(const Table& table, const std::vector<std::string>& columns,
   return w.take();
 }
 
-}  // namespace upsert
-
-namespace upsert {
-
-Sql render_sums(const Table& table, const std::vector<std::string>& columns, Dialect dialect) {
-  detail::SqlWriter w(detail::rules_for(dialect), table);
-  w << "SELECT ";
-  for (std::size_t i = 0; i < columns.size(); ++i) {
-    table.column_named(columns[i]);
-    w << (i == 0 ? "SUM(" : ", SUM(");
-    w.ident(columns[i]) << ")";
-  }
-  w << " FROM ";
-  w.ident(table.name());
-  return w.take();
-}
-
-Sql render_top_rows(const Table& table, const std::vector<std::string>& columns, const std::string& order_by,
-                    std::size_t limit, Dialect dialect) {
-  table.column_named(order_by);
-  for (const auto& c : columns) table.column_named(c);
-  detail::SqlWriter w(detail::rules_for(dialect), table);
-  // Each engine spells "the first N rows" its own way; the limit is a number we own, not input.
-  w << "SELECT ";
-  if (dialect == Dialect::sqlserver) w << fmt::format("TOP ({}) ", limit);
-  w.ident_list(columns);
-  w << " FROM ";
-  w.ident(table.name());
-  w << " ORDER BY ";
-  w.ident(order_by) << " DESC";
-  for (const auto& c : columns) {
-    if (c == order_by) continue;
-    w << ", ";
-    w.ident(c);
-  }
-  if (dialect == Dialect::oracle) {
-    w << fmt::format(" FETCH FIRST {} ROWS ONLY", limit);
-  } else if (dialect != Dialect::sqlserver) {
-    w << fmt::format(" LIMIT {}", limit);
-  }
-  return w.take();
-}
-
-}  // namespace upsert
+}  // namespace upsert::detail

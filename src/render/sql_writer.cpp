@@ -41,10 +41,6 @@ bool is_constant_nonzero(const Expr& e) {
 
 }  // namespace
 
-void refuse(Dialect dialect, std::string_view what_and_fix) {
-  throw Error(ErrorCategory::unsupported, fmt::format("{}: {}", dialect_name(dialect), what_and_fix));
-}
-
 const DialectRules& rules_for(Dialect dialect) {
   switch (dialect) {
     case Dialect::sqlite: return sqlite_rules();

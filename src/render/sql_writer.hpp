@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "render/refuse.hpp"
 #include "upsert/expr.hpp"
 #include "upsert/render.hpp"
 #include "upsert/schema.hpp"
@@ -100,9 +101,6 @@ class SqlWriter {
   std::vector<Value> params_;
   bool literals_ = false;
 };
-
-// Throws Error(unsupported) naming the dialect.
-[[noreturn]] void refuse(Dialect dialect, std::string_view what_and_fix);
 
 // The insert column list and VALUES rows shared by INSERT-based dialects:
 // ("a", "b") VALUES (?, ?), (?, ?)

@@ -1,10 +1,44 @@
-#include "upsert/aggregate.hpp"
+// Aggregated columns: the assignments that compute sum, max, min and last, how an assignment is
+// recognised as one of them, and how two values of such a column combine.
+
+#include "statement/aggregate.hpp"
 
 #include <fmt/format.h>
 
 #include "upsert/error.hpp"
 
 namespace upsert {
+
+namespace {
+
+// The value an aggregate assigns to `column`.
+Expr aggregate_value(const std::string& column, Aggregate aggregate) {
+  switch (aggregate) {
+    case Aggregate::sum: return col(column) + proposed(column);
+    case Aggregate::max: return greatest({col(column), proposed(column)});
+    case Aggregate::min: return least({col(column), proposed(column)});
+    case Aggregate::last: return proposed(column);
+  }
+  throw Error(ErrorCategory::internal, "unknown aggregate");
+}
+
+// The aggregate `value` computes for `column`, if it has one's shape: the assignments the writer
+// and the CLI make, and the same written by hand (either operand order).
+std::optional<Aggregate> aggregate_of(const std::string& column, const Expr& value) {
+  auto is_existing = [&](const Expr& x) { return x.kind() == ExprKind::existing && x.node().column == column; };
+  auto is_proposed = [&](const Expr& x) { return x.kind() == ExprKind::proposed && x.node().column == column; };
+  auto pair_of_own_columns = [&] {
+    return value.args().size() == 2 && ((is_existing(value.args()[0]) && is_proposed(value.args()[1])) ||
+                                        (is_proposed(value.args()[0]) && is_existing(value.args()[1])));
+  };
+  if (is_proposed(value)) return Aggregate::last;
+  if (value.kind() == ExprKind::add && pair_of_own_columns()) return Aggregate::sum;
+  if (value.kind() == ExprKind::greatest && pair_of_own_columns()) return Aggregate::max;
+  if (value.kind() == ExprKind::least && pair_of_own_columns()) return Aggregate::min;
+  return std::nullopt;
+}
+
+}  // namespace
 
 std::string_view aggregate_name(Aggregate aggregate) {
   switch (aggregate) {
@@ -16,19 +50,29 @@ std::string_view aggregate_name(Aggregate aggregate) {
   return "unknown";
 }
 
+Assignment::Assignment(std::string column, Expr value)
+    : column_(std::move(column)), value_(std::move(value)), aggregate_(aggregate_of(column_, value_)) {}
+
+Assignment::Assignment(std::string column, Aggregate aggregate)
+    : column_(std::move(column)), value_(aggregate_value(column_, aggregate)), aggregate_(aggregate) {}
+
 std::vector<Assignment> aggregate_assignments(const std::vector<AggregateColumn>& columns) {
   std::vector<Assignment> out;
   out.reserve(columns.size());
-  for (const auto& [column, aggregate] : columns) {
-    switch (aggregate) {
-      case Aggregate::sum: out.push_back({column, col(column) + proposed(column)}); break;
-      case Aggregate::max: out.push_back({column, greatest({col(column), proposed(column)})}); break;
-      case Aggregate::min: out.push_back({column, least({col(column), proposed(column)})}); break;
-      case Aggregate::last: out.push_back({column, proposed(column)}); break;
-    }
-  }
+  for (const auto& [column, aggregate] : columns) out.emplace_back(column, aggregate);
   return out;
 }
+
+std::vector<Assignment> add_proposed(const std::vector<std::string>& columns) {
+  std::vector<Assignment> out;
+  out.reserve(columns.size());
+  for (const auto& c : columns) out.emplace_back(c, Aggregate::sum);
+  return out;
+}
+
+}  // namespace upsert
+
+namespace upsert::detail {
 
 Value combine(Aggregate aggregate, const Value& earlier, const Value& later) {
   switch (aggregate) {
@@ -65,4 +109,4 @@ Value combine(Aggregate aggregate, const Value& earlier, const Value& later) {
   throw Error(ErrorCategory::internal, "unknown aggregate");
 }
 
-}  // namespace upsert
+}  // namespace upsert::detail

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "statement/rows.hpp"
 #include "upsert/error.hpp"
 
 namespace upsert::detail {
@@ -204,6 +205,62 @@ void validate_key_predicate(const Table& table, const UniqueKey& key) {
   }
 }
 
+void validate_value(const Column& column, const Value& value, bool in_key, bool key_nulls_conflict, std::size_t row) {
+  const std::string where = row == 0 ? std::string() : fmt::format(" (row {})", row);
+  if (value.is_null()) {
+    if (in_key && !key_nulls_conflict) {
+      throw invalid(fmt::format(
+          "NULL in key column \"{}\"{}: unique indexes treat NULLs as distinct, so this row would never conflict "
+          "and would insert a duplicate; give the key a value",
+          column.name, where));
+    }
+    if (!column.nullable && !in_key) {
+      throw invalid(fmt::format("NULL in NOT NULL column \"{}\"{}: give it a value", column.name, where));
+    }
+    return;
+  }
+  if (value.type() != column.type && !(column.type == Type::float64 && value.type() == Type::int64)) {
+    throw invalid(fmt::format("{}column \"{}\" is {} but the value {} is {}",
+                              row == 0 ? std::string() : fmt::format("row {}: ", row), column.name,
+                              type_name(column.type), value.to_string(), type_name(value.type())));
+  }
+}
+
+namespace {
+
+// Duplicate keys: PostgreSQL refuses them ("cannot affect row a second time") and MERGE engines
+// fail; the batch stage merges them first, so a statement must not carry them. Rows in strictly
+// ascending key order (as the batch stage sends them) have none, and need no sort to show it.
+void refuse_repeated_keys(const std::vector<Row>& rows, const std::vector<std::size_t>& key_pos) {
+  auto key_order = [&](const Row& a, const Row& b) {
+    for (auto p : key_pos) {
+      auto c = a[p] <=> b[p];
+      if (c != 0) return c;
+    }
+    return std::strong_ordering::equal;
+  };
+  bool ascending = true;
+  for (std::size_t i = 1; i < rows.size() && ascending; ++i) ascending = key_order(rows[i - 1], rows[i]) < 0;
+  if (ascending) return;
+
+  std::vector<std::size_t> order(rows.size());
+  std::iota(order.begin(), order.end(), 0);
+  auto key_less = [&](std::size_t a, std::size_t b) { return key_order(rows[a], rows[b]) < 0; };
+  std::sort(order.begin(), order.end(), key_less);
+  for (std::size_t i = 1; i < order.size(); ++i) {
+    if (!key_less(order[i - 1], order[i])) {
+      std::vector<std::string> parts;
+      for (auto p : key_pos) parts.push_back(rows[order[i]][p].to_string());
+      throw invalid(fmt::format(
+          "rows {} and {} have the same key ({}): one statement cannot update a row twice; use "
+          "Connection::execute_batch, which merges rows with equal keys",
+          std::min(order[i - 1], order[i]) + 1, std::max(order[i - 1], order[i]) + 1, fmt::join(parts, ", ")));
+    }
+  }
+}
+
+}  // namespace
+
 void validate_upsert(const Upsert& s, bool null_keys_allowed) {
   const Table& table = s.table();
   if (s.action() == ConflictAction::unset) {
@@ -223,67 +280,28 @@ void validate_upsert(const Upsert& s, bool null_keys_allowed) {
     }
   }
 
-  std::vector<const Column*> insert_cols;
-  for (const auto& name : columns) insert_cols.push_back(&table.column_named(name));
-
-  const bool key_nulls_conflict = key.nulls_not_distinct && null_keys_allowed;
-  const auto& rows = s.row_values();
-  for (std::size_t r = 0; r < rows.size(); ++r) {
-    for (std::size_t i = 0; i < columns.size(); ++i) {
-      const Value& v = rows[r][i];
-      const Column& c = *insert_cols[i];
-      bool in_key = std::find(key_pos.begin(), key_pos.end(), i) != key_pos.end();
-      if (v.is_null()) {
-        if (in_key && !key_nulls_conflict) {
-          throw invalid(fmt::format(
-              "NULL in key column \"{}\" (row {}): unique indexes treat NULLs as distinct, so this row would "
-              "never conflict and would insert a duplicate; give the key a value",
-              c.name, r + 1));
-        }
-        if (!c.nullable && !in_key) {
-          throw invalid(fmt::format("NULL in NOT NULL column \"{}\" (row {}): give it a value", c.name, r + 1));
-        }
-        continue;
-      }
-      if (v.type() != c.type && !(c.type == Type::float64 && v.type() == Type::int64)) {
-        throw invalid(fmt::format("row {}: column \"{}\" is {} but the value {} is {}", r + 1, c.name,
-                                  type_name(c.type), v.to_string(), type_name(v.type())));
+  if (!StatementRows::rows_checked(s)) {
+    std::vector<const Column*> insert_cols;
+    std::vector<bool> in_key(columns.size(), false);
+    for (const auto& name : columns) insert_cols.push_back(&table.column_named(name));
+    for (auto p : key_pos) in_key[p] = true;
+    const bool key_nulls_conflict = key.nulls_not_distinct && null_keys_allowed;
+    const auto& rows = s.row_values();
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+      for (std::size_t i = 0; i < columns.size(); ++i) {
+        validate_value(*insert_cols[i], rows[r][i], in_key[i], key_nulls_conflict, r + 1);
       }
     }
   }
-
-  // Duplicate keys: PostgreSQL refuses them ("cannot affect row a second time") and MERGE engines
-  // fail; the batch stage merges them first, so a statement must not carry them.
-  if (rows.size() > 1) {
-    std::vector<std::size_t> order(rows.size());
-    std::iota(order.begin(), order.end(), 0);
-    auto key_less = [&](std::size_t a, std::size_t b) {
-      for (auto p : key_pos) {
-        auto c = rows[a][p] <=> rows[b][p];
-        if (c != 0) return c < 0;
-      }
-      return false;
-    };
-    std::sort(order.begin(), order.end(), key_less);
-    for (std::size_t i = 1; i < order.size(); ++i) {
-      if (!key_less(order[i - 1], order[i])) {
-        std::vector<std::string> parts;
-        for (auto p : key_pos) parts.push_back(rows[order[i]][p].to_string());
-        throw invalid(fmt::format(
-            "rows {} and {} have the same key ({}): one statement cannot update a row twice; use "
-            "Connection::execute_batch, which merges rows with equal keys",
-            std::min(order[i - 1], order[i]) + 1, std::max(order[i - 1], order[i]) + 1, fmt::join(parts, ", ")));
-      }
-    }
-  }
+  refuse_repeated_keys(s.row_values(), key_pos);
 
   for (const auto& a : s.assignments()) {
-    const Column& target = table.column_named(a.column);
+    const Column& target = table.column_named(a.column());
     if (target.identity) {
-      throw invalid(fmt::format("column \"{}\" is generated by the engine (identity): do not assign it", a.column));
+      throw invalid(fmt::format("column \"{}\" is generated by the engine (identity): do not assign it", a.column()));
     }
-    std::string where = fmt::format("the assignment to \"{}\"", a.column);
-    auto t = expression_type(a.value, ExprScope{table, &columns, where});
+    std::string where = fmt::format("the assignment to \"{}\"", a.column());
+    auto t = expression_type(a.value(), ExprScope{table, &columns, where});
     if (!t) {
       if (!target.nullable) throw invalid(fmt::format("{} sets NULL in a NOT NULL column", where));
     } else if (*t != target.type && !(target.type == Type::float64 && *t == Type::int64)) {

@@ -32,10 +32,18 @@ bool is_predicate(const Expr& e);
 // Error(invalid_argument) otherwise. Run before the predicate is written into DDL or ON CONFLICT.
 void validate_key_predicate(const Table& table, const UniqueKey& key);
 
+// Checks one value for an insert column: its type (an int64 fits a float64 column), and NULL in a
+// key column (unless `key_nulls_conflict`) or a NOT NULL column. The one check of a row's values,
+// wherever the row enters: rendering, and the counter writer's add(). `row` (1-based) names the row
+// in the message; 0 leaves it out. Throws Error(invalid_argument).
+void validate_value(const Column& column, const Value& value, bool in_key, bool key_nulls_conflict, std::size_t row);
+
 // Checks everything about an upsert that does not depend on the dialect: an action was chosen,
 // the conflict target is a unique key given by every row, values match column types, no NULL
 // or duplicate keys, expressions type-check. `null_keys_allowed` is true only where the engine
-// can make NULL keys conflict (PostgreSQL with NULLS NOT DISTINCT).
+// can make NULL keys conflict (PostgreSQL with NULLS NOT DISTINCT). Rows checked already (the
+// writer's) are not checked again; rows already in key order (the batch stage's) are not sorted
+// to find repeated keys.
 void validate_upsert(const Upsert& statement, bool null_keys_allowed);
 
 }  // namespace upsert::detail

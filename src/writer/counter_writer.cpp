@@ -9,9 +9,19 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <array>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <random>
+#include <thread>
 #include <unordered_map>
 
+#include "render/select.hpp"
+#include "session/retry.hpp"
+#include "statement/aggregate.hpp"
+#include "statement/rows.hpp"
+#include "statement/validate.hpp"
 #include "upsert/render.hpp"
 #include "upsert/statement.hpp"
 
@@ -68,10 +78,6 @@ struct alignas(64) Shard {
 
 constexpr std::size_t shard_count = 64;
 
-bool type_fits(const Value& v, Type t) {
-  return v.is_null() || v.type() == t || (t == Type::float64 && v.type() == Type::int64);
-}
-
 std::string random_writer_id() {
   std::random_device device;
   std::uint64_t bits = (std::uint64_t{device()} << 32) ^ device();
@@ -88,7 +94,7 @@ struct CounterWriter::Impl {
   void write_with_ledger(std::span<const Row> rows, std::int64_t depth);
   bool committed(std::int64_t seq);
   void reconnect_until(Clock::time_point deadline);
-  void back_off(int attempt);
+  void back_off(int failed_attempts);
   void report(std::span<const Row> rows, const Error& error);
   bool add(std::span<const Value> key, std::span<const Value> values);
 
@@ -96,7 +102,7 @@ struct CounterWriter::Impl {
   std::shared_ptr<const Table> table;
   CounterWriterOptions options;
   std::vector<AggregateColumn> aggregates;
-  std::vector<Type> key_types, value_types;
+  std::vector<const Column*> key_columns, value_columns;
   std::shared_ptr<const Table> ledger;
   std::string writer_id = random_writer_id();
   std::int64_t flush_seq = 0;
@@ -139,9 +145,9 @@ CounterWriter::Impl::Impl(Connection c, std::shared_ptr<const Table> t, CounterW
     throw Error(ErrorCategory::invalid_argument, "CounterWriter needs aggregated columns (sum, max, min or last)");
   }
   std::vector<std::string> columns = options.key;
-  for (const auto& k : options.key) key_types.push_back(table->column_named(k).type);
+  for (const auto& k : options.key) key_columns.push_back(&table->column_named(k));
   for (const auto& a : aggregates) {
-    value_types.push_back(table->column_named(a.column).type);
+    value_columns.push_back(&table->column_named(a.column));
     columns.push_back(a.column);
   }
   // Validates the whole shape once (unknown columns, key not unique) before any add().
@@ -165,29 +171,15 @@ bool CounterWriter::Impl::add(std::span<const Value> key, std::span<const Value>
   if (closed.load()) {
     throw Error(ErrorCategory::invalid_argument, "add() after close(): the writer no longer accepts increments");
   }
-  if (key.size() != key_types.size() || values.size() != value_types.size()) {
-    throw Error(ErrorCategory::invalid_argument,
-                fmt::format("add() takes {} key values ({}) and {} aggregated values, got {} and {}", key_types.size(),
-                            fmt::join(options.key, ", "), value_types.size(), key.size(), values.size()));
+  if (key.size() != key_columns.size() || values.size() != value_columns.size()) {
+    throw Error(
+        ErrorCategory::invalid_argument,
+        fmt::format("add() takes {} key values ({}) and {} aggregated values, got {} and {}", key_columns.size(),
+                    fmt::join(options.key, ", "), value_columns.size(), key.size(), values.size()));
   }
-  for (std::size_t i = 0; i < key.size(); ++i) {
-    if (key[i].is_null()) {
-      throw Error(ErrorCategory::invalid_argument,
-                  fmt::format("NULL in key column \"{}\": a NULL key never conflicts, so it would insert a new "
-                              "row every flush; give it a value",
-                              options.key[i]));
-    }
-    if (!type_fits(key[i], key_types[i])) {
-      throw Error(ErrorCategory::invalid_argument, fmt::format("key column \"{}\" is {}, got {}", options.key[i],
-                                                               type_name(key_types[i]), key[i].to_string()));
-    }
-  }
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (!type_fits(values[i], value_types[i])) {
-      throw Error(ErrorCategory::invalid_argument, fmt::format("column \"{}\" is {}, got {}", aggregates[i].column,
-                                                               type_name(value_types[i]), values[i].to_string()));
-    }
-  }
+  // The one check of these values: the flush hands them to the batch as checked rows.
+  for (std::size_t i = 0; i < key.size(); ++i) detail::validate_value(*key_columns[i], key[i], true, false, 0);
+  for (std::size_t i = 0; i < values.size(); ++i) detail::validate_value(*value_columns[i], values[i], false, false, 0);
 
   const std::size_t h = KeyHash{}(key);
   Shard& shard = shards[h % shard_count];
@@ -201,7 +193,7 @@ bool CounterWriter::Impl::add(std::span<const Value> key, std::span<const Value>
       thread_local Row scratch;
       scratch.resize(values.size());
       for (std::size_t i = 0; i < values.size(); ++i) {
-        scratch[i] = combine(aggregates[i].aggregate, stored[i], values[i]);
+        scratch[i] = detail::combine(aggregates[i].aggregate, stored[i], values[i]);
       }
       for (std::size_t i = 0; i < values.size(); ++i) std::swap(stored[i], scratch[i]);
       ++merged;
@@ -285,36 +277,32 @@ void CounterWriter::Impl::write(std::vector<Row> rows) {
   write_with_ledger(rows, 0);
 }
 
-void CounterWriter::Impl::back_off(int attempt) {
-  thread_local std::minstd_rand random(std::random_device{}());
-  auto ceiling =
-      std::min<std::int64_t>(options.first_backoff.count() << std::min(attempt, 20), options.max_backoff.count());
-  std::uniform_int_distribution<std::int64_t> pick(ceiling / 2, std::max<std::int64_t>(ceiling, 1));
-  std::this_thread::sleep_for(std::chrono::milliseconds(pick(random)));
+void CounterWriter::Impl::back_off(int failed_attempts) {
+  detail::back_off(options.first_backoff, options.max_backoff, failed_attempts);
 }
 
 void CounterWriter::Impl::reconnect_until(Clock::time_point deadline) {
-  for (int attempt = 0;; ++attempt) {
+  for (int failed = 1;; ++failed) {
     try {
-      connection.driver().reconnect();
+      connection.reconnect();
       return;
     } catch (const Error&) {
       if (Clock::now() >= deadline) throw;
-      back_off(attempt);
+      back_off(failed);
     }
   }
 }
 
 bool CounterWriter::Impl::committed(std::int64_t seq) {
-  Sql sql = render_select(*ledger, {"flush_seq"}, {"writer_id"}, {Value(writer_id)}, connection.dialect());
+  Sql sql = detail::render_select(*ledger, {"flush_seq"}, {"writer_id"}, {Value(writer_id)}, connection.dialect());
   auto rows = connection.query(sql, {Type::int64});
   return !rows.empty() && rows[0][0] == Value(seq);
 }
 
 void CounterWriter::Impl::report(std::span<const Row> rows, const Error& error) {
   for (const auto& row : rows) {
-    WriterFailure f{Row(row.begin(), row.begin() + static_cast<std::ptrdiff_t>(key_types.size())),
-                    Row(row.begin() + static_cast<std::ptrdiff_t>(key_types.size()), row.end()), error.category(),
+    const auto key_size = static_cast<std::ptrdiff_t>(key_columns.size());
+    WriterFailure f{Row(row.begin(), row.begin() + key_size), Row(row.begin() + key_size, row.end()), error.category(),
                     error.what()};
     ++failed_keys;
     if (options.on_failure) options.on_failure(f);
@@ -331,12 +319,12 @@ void CounterWriter::Impl::write_with_ledger(std::span<const Row> rows, std::int6
   const std::int64_t seq = ++flush_seq;
   const auto deadline = Clock::now() + options.give_up_after;
   Upsert batch = template_statement;
-  batch.rows(std::vector<Row>(rows.begin(), rows.end()));
+  detail::StatementRows::set_checked_rows(batch, std::vector<Row>(rows.begin(), rows.end()));
   Upsert mark = insert_into(ledger);
   mark.row({writer_id, seq}).on_conflict({"writer_id"}).do_update({{"flush_seq", proposed("flush_seq")}});
   const BatchOptions batch_options{.max_rows_per_statement = options.max_rows_per_statement};
 
-  for (int attempt = 0;; ++attempt) {
+  for (int failed = 1;; ++failed) {
     bool check_ledger = false;
     try {
       connection.begin(true);
@@ -351,7 +339,7 @@ void CounterWriter::Impl::write_with_ledger(std::span<const Row> rows, std::int6
       const bool lost = e.category() == ErrorCategory::connection || e.category() == ErrorCategory::outcome_unknown;
       if ((e.retryable() || lost) && Clock::now() < deadline) {
         ++retries;
-        back_off(attempt);
+        back_off(failed);
         check_ledger = lost;
       } else if (!e.retryable() && !lost && rows.size() > 1 && e.category() != ErrorCategory::invalid_argument &&
                  e.category() != ErrorCategory::unsupported) {

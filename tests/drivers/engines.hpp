@@ -151,6 +151,16 @@ inline std::int64_t query_int(Connection& c, const std::string& sql) {
   return rows[0][0].as<std::int64_t>();
 }
 
+// Runs `statement` once, with no retry (the connection's retry policy is the default again after).
+inline ExecResult execute_once(Connection& c, const Upsert& statement) {
+  struct DefaultPolicyAfter {
+    Connection& c;
+    ~DefaultPolicyAfter() { c.set_retry_policy({}); }
+  } restore{c};
+  c.set_retry_policy({.max_attempts = 1});
+  return c.execute(statement);
+}
+
 // For parameterised suites: test names say the engine.
 struct EngineName {
   std::string operator()(const ::testing::TestParamInfo<Engine>& param_info) const {

@@ -510,7 +510,7 @@ TEST(PostgresBatch, TrickyTextIsStoredExactlyAsKeysAndValues) {
 // The upsert that sets every column of the all-types table from the proposed row, for many rows.
 Upsert set_all_columns_batch(const std::shared_ptr<const Table>& table, const std::vector<Row>& rows) {
   Upsert s = set_all_columns(table, rows.front());
-  s.mutable_rows() = rows;
+  s.clear_rows().rows(rows);
   return s;
 }
 
@@ -949,11 +949,11 @@ TEST(PostgresConnectionLoss, TerminatedSessionIsConnectionErrorAndReconnectRecov
 
   terminate_backend(t.admin(), backend_pid(c));
   // The driver finds the dead session before sending anything: safe to retry.
-  Error e = thrown_error([&] { c.driver().execute(increment(t.table(), 1, 1), {}); });
+  Error e = thrown_error([&] { execute_once(c, increment(t.table(), 1, 1)); });
   EXPECT_EQ(category_name(e.category()), "connection") << e.what();
   EXPECT_EQ(e.engine_code(), "57P01");
   EXPECT_TRUE(contains(e.what(), "administrator command")) << e.what();
-  c.driver().reconnect();
+  c.reconnect();
   c.execute(increment(t.table(), 1, 1));
   EXPECT_EQ(counter(c, t, 1), 2);
 
@@ -980,7 +980,7 @@ TEST(PostgresConnectionLoss, LossInsideTransactionLosesTheTransactionAndTransact
   EXPECT_EQ(counter(t.admin(), t, 1), std::nullopt);
 
   // COMMIT on a session found dead: nothing was committed, so `connection`, not outcome_unknown.
-  c.driver().reconnect();
+  c.reconnect();
   c.begin();
   c.execute(increment(t.table(), 1, 1));
   terminate_backend(t.admin(), backend_pid(c));
@@ -1026,7 +1026,7 @@ TEST(PostgresConnectionLoss, SessionEndedWhileAStatementRunsIsOutcomeUnknownAndN
   EXPECT_EQ(c.stats().retries, 0u) << "a statement that may have been applied must not be retried";
 
   // Inside a transaction the same loss rolled everything back: `connection`, safe to run again.
-  c.driver().reconnect();
+  c.reconnect();
   c.begin();
   std::thread tx_killer(terminate_when_active, backend_pid(c));
   Error in_tx = thrown_error([&] { c.execute_sql(Sql{"SELECT pg_sleep(30)", {}}); });

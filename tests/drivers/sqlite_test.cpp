@@ -15,8 +15,9 @@
 #include <thread>
 
 #include "drivers/engines.hpp"
-#include "drivers/factories.hpp"
 #include "drivers/sqlite/sqlite_driver.hpp"
+#include "session/engines.hpp"
+#include "session/session.hpp"
 
 namespace upsert::testing {
 namespace {
@@ -50,7 +51,7 @@ bool contains(const std::string& text, const std::string& part) {
 }
 
 SqliteDriver& sqlite_driver(Connection& c) {
-  return dynamic_cast<SqliteDriver&>(c.driver());
+  return dynamic_cast<SqliteDriver&>(detail::ConnectionAccess::driver(c));
 }
 
 // A counter table: key k, count n.
@@ -174,7 +175,7 @@ TEST(SqliteOpen, ServerVersionAndReconnectToTheSameFile) {
   auto t = counter_table();
   c.create_table(*t);
   c.execute(increment(t, 1, 4));
-  c.driver().reconnect();
+  c.reconnect();
   EXPECT_EQ(pragma_text(c, "journal_mode"), "wal");
   c.execute(increment(t, 1, 4));
   EXPECT_EQ(count_of(c, *t, 1), 8);
@@ -353,7 +354,7 @@ TEST(SqliteCache, ARepeatedStatementIsPreparedOnceAndStaysRight) {
   EXPECT_EQ(count_of(c, *t, 0), expected[0] + 1);
 
   // Re-opening forgets the cache.
-  c.driver().reconnect();
+  c.reconnect();
   EXPECT_LE(driver.prepared_statement_count(), 1);  // the journal-mode pragma of open()
   EXPECT_EQ(count_of(c, *t, 0), expected[0] + 1);
 }
@@ -439,7 +440,7 @@ TEST(SqliteInsertedFlag, AStatementAtTheParameterLimitRunsWithFlags) {
   Connection c = connect("sqlite:" + fresh_sqlite_path());
   auto t = counter_table();
   c.create_table(*t);
-  const std::size_t limit = c.driver().max_batch_parameters();
+  const std::size_t limit = sqlite_driver(c).max_parameters();
   EXPECT_EQ(limit, max_parameters(Dialect::sqlite)) << "SQLite 3.40 allows at least the renderer's limit";
   const auto rows = static_cast<std::int64_t>(limit / 2);  // two parameters per row
   c.execute(increment(t, 0, 1));
@@ -609,8 +610,8 @@ TEST(SqliteErrors, BusyWithZeroTimeoutIsRetryableAndConnectionRetriesIt) {
   auto t = counter_table();
   holder.create_table(*t);
   holder.begin(true);
-  // The driver alone surfaces SQLITE_BUSY at once.
-  Error e = expect_error([&] { impatient.driver().execute(increment(t, 1, 1), {}); }, ErrorCategory::retryable);
+  // One attempt surfaces SQLITE_BUSY at once.
+  Error e = expect_error([&] { execute_once(impatient, increment(t, 1, 1)); }, ErrorCategory::retryable);
   EXPECT_EQ(e.engine_code(), "SQLITE_BUSY");
   EXPECT_TRUE(contains(e.what(), "busy_timeout_ms")) << e.what();
   // Connection retries with backoff until the lock is released.

@@ -1,6 +1,6 @@
 // Golden SQL for the clauses around the expressions, in all six dialects: DO NOTHING, DO UPDATE
 // with a condition, RETURNING and the inserted flag, the conflict target (by columns, by key name,
-// a partial key, a NULLS NOT DISTINCT key) and the key lookup drivers run. Whole statements are
+// a partial key, a NULLS NOT DISTINCT key) and the key lookup SQLite's inserted flag runs. Whole statements are
 // compared, so a failure prints both strings in full.
 
 #include <gtest/gtest.h>
@@ -10,9 +10,12 @@
 #include <vector>
 
 #include "render/fixtures.hpp"
+#include "render/select.hpp"
 
 namespace upsert::testing {
 namespace {
+
+using detail::render_key_lookup;
 
 using Goldens = std::map<Dialect, std::string>;
 

@@ -1,5 +1,5 @@
 #pragma once
-// Tables and statements shared by the render tests.
+// Tables, statements and checks shared by the render and statement tests.
 
 #include <gtest/gtest.h>
 
@@ -45,6 +45,37 @@ inline void expect_error(const std::function<void()>& f, ErrorCategory category,
           << "message lacks \"" << fragment << "\"\nmessage: " << e.what();
     }
   }
+}
+
+// The dialect's name, for traces.
+inline std::string name_of(Dialect d) {
+  return std::string(dialect_name(d));
+}
+
+// Renders `s` in every dialect and expects the same invalid_argument error from each.
+inline void expect_invalid_everywhere(const Upsert& s, std::initializer_list<std::string> fragments) {
+  for (Dialect d : all_dialects()) {
+    SCOPED_TRACE(name_of(d));
+    expect_error([&] { render(s, d); }, ErrorCategory::invalid_argument, fragments);
+  }
+}
+
+// Hits per page, with a column of each of several types.
+inline Table page_hits_table() {
+  return Table("pages")
+      .column("path", Type::text)
+      .column("hits", Type::int64, default_value(0), not_null)
+      .column("day", Type::date)
+      .column("flag", Type::boolean)
+      .column("note", Type::text)
+      .primary_key({"path"});
+}
+
+// One row into page_hits_table(), without an action yet.
+inline Upsert page_hits_upsert() {
+  Upsert s = insert_into(page_hits_table());
+  s.row({"/a", 1, Date{2026, 11, 26}, true, "n"});
+  return s;
 }
 
 }  // namespace upsert::testing

@@ -1,13 +1,17 @@
-// Golden SQL for PostgreSQL's column-array form (render_unnest), which the PostgreSQL driver runs
-// for batches: one array parameter per insert column, the row values not in the result, and the
-// same text whatever the row count. The driver tests run these statements on a real server.
+// Golden SQL for PostgreSQL's column-array form (render_unnest), which PostgreSQL batches run: one array parameter per
+// insert column, the row values not in the result, and the same text whatever the row count. The driver tests run these
+// statements on a real server.
 
 #include <gtest/gtest.h>
 
 #include "render/fixtures.hpp"
+#include "render/unnest.hpp"
 
 namespace upsert::testing {
 namespace {
+
+using detail::ColumnArraySql;
+using detail::render_unnest;
 
 const std::string ab_unnest =
     R"(INSERT INTO "ab_hourly" ("ab_test_id", "version", "date", "hour", "participants", "conversions") )"

@@ -149,6 +149,8 @@ TEST_P(Writer, BadInputIsRefusedWithoutTouchingWhatWasAccepted) {
   EXPECT_THROW(writer.add({1}, {1, 0}), Error);             // arity
   EXPECT_THROW(writer.add({"1", "a"}, {1, 0}), Error);      // type
   EXPECT_THROW(writer.add({1, "a"}, {1.5, 0}), Error);      // type
+  // NULL in a NOT NULL column is refused here too: taken, it would fail the whole flush it rode in.
+  EXPECT_THROW(writer.add({2, "b"}, {nullptr, 0}), Error);
   writer.close();
   EXPECT_EQ(all_rows(*t), (std::vector<Row>{{1, "a", 2, 0}}));
   EXPECT_THROW(writer.add({1, "a"}, {1, 0}), Error);  // after close

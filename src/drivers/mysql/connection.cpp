@@ -1,4 +1,4 @@
-// Connecting, session settings, transactions and plain SQL. Upserts are in upsert.cpp.
+// Connecting, session settings, transactions, SQL with bound parameters and array binding.
 
 #include "drivers/mysql/connection.hpp"
 
@@ -6,8 +6,8 @@
 
 #include <mutex>
 
-#include "drivers/factories.hpp"
 #include "drivers/mysql/error.hpp"
+#include "session/engines.hpp"
 
 namespace upsert::detail {
 
@@ -68,7 +68,7 @@ void MysqlDriver::open() {
     mysql_optionsv(mysql_, MYSQL_OPT_PROTOCOL, &protocol);
   }
   // CLIENT_FOUND_ROWS stays off: affected rows must count 1 per insert, 2 per changed row and 0 per
-  // unchanged row, which is how execute() tells them apart.
+  // unchanged row, which is how the session tells them apart (src/session/strategies/mysql.cpp).
   const unsigned long flags = CLIENT_MULTI_STATEMENTS;
   const char* host = socket ? "localhost" : target_.host.c_str();
   if (mysql_real_connect(mysql_, host, target_.user.empty() ? nullptr : target_.user.c_str(), target_.password.c_str(),
@@ -119,12 +119,22 @@ MYSQL* MysqlDriver::handle() {
   return mysql_;
 }
 
-ExecResult MysqlDriver::run(const Sql& sql, const std::vector<Type>& result_types) {
-  return statements_.get(handle(), sql.text).run(sql.params, result_types, statement_stage());
+std::string MysqlDriver::database() const {
+  const std::string where = target_.socket.empty() ? fmt::format("{}:{}", target_.host, target_.port) : target_.socket;
+  return fmt::format("{}/{}", where, target_.database);
 }
 
-ExecResult MysqlDriver::execute_sql(const Sql& sql, const std::vector<Type>& result_types) {
-  return run(sql, result_types);
+ExecResult MysqlDriver::run(const std::string& text, std::span<const Value> params,
+                            const std::vector<Type>& result_types) {
+  return statements_.get(handle(), text).run(params, result_types, statement_stage());
+}
+
+std::optional<std::int64_t> MysqlDriver::run_bulk(const std::string& text,
+                                                  const std::vector<std::vector<Value>>& param_rows) {
+  if (dialect_ != Dialect::mariadb) return std::nullopt;
+  std::int64_t affected_rows = 0;
+  if (!statements_.get(handle(), text).run_bulk(param_rows, statement_stage(), affected_rows)) return std::nullopt;
+  return affected_rows;
 }
 
 void MysqlDriver::run_text(std::string_view sql, Stage stage) {
@@ -144,7 +154,7 @@ void MysqlDriver::run_text(std::string_view sql, Stage stage) {
   }
 }
 
-void MysqlDriver::execute_script(std::string_view sql) {
+void MysqlDriver::run_script(std::string_view sql) {
   // A script may hold DDL, which commits implicitly: a lost connection leaves its outcome unknown
   // even inside a transaction.
   run_text(sql, Stage::sent);

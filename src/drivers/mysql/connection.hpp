@@ -4,18 +4,17 @@
 
 #include <mysql.h>
 
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "drivers/mysql/statement.hpp"
 #include "drivers/mysql/url.hpp"
-#include "upsert/connection.hpp"
+#include "session/driver.hpp"
 
 namespace upsert::detail::mysql {
-
-// What ON DUPLICATE KEY UPDATE did to one row.
-enum class RowOutcome { inserted, updated, untouched };
 
 // A Driver over libmariadb, for MariaDB 10.5+ and MySQL 8.0.19+.
 class MysqlDriver final : public Driver {
@@ -28,12 +27,14 @@ class MysqlDriver final : public Driver {
 
   Dialect dialect() const override { return dialect_; }
   std::string server_version() override { return server_version_; }
-  ExecResult execute(const Upsert& statement, const RenderOptions& options) override;
-  // On MariaDB, a batch without RETURNING goes as one single-row statement with array binding:
-  // prepared once whatever the row count, one round trip (see upsert.cpp).
-  ExecResult execute_many(const Upsert& statement, const RenderOptions& options) override;
-  ExecResult execute_sql(const Sql& sql, const std::vector<Type>& result_types) override;
-  void execute_script(std::string_view sql) override;
+  // host:port/database, or socket/database.
+  std::string database() const override;
+  ExecResult run(const std::string& text, std::span<const Value> params,
+                 const std::vector<Type>& result_types) override;
+  void run_script(std::string_view sql) override;
+  // MariaDB's array binding; nullopt on MySQL, which has none.
+  std::optional<std::int64_t> run_bulk(const std::string& text,
+                                       const std::vector<std::vector<Value>>& param_rows) override;
   void begin(bool for_write) override;
   void commit() override;
   void rollback() override;
@@ -46,16 +47,10 @@ class MysqlDriver final : public Driver {
   void apply_session_settings();
   // The live handle; throws Error(connection) after a failed reconnect left none.
   MYSQL* handle();
-  // Runs one prepared statement (cached by its text).
-  ExecResult run(const Sql& sql, const std::vector<Type>& result_types);
   // Runs SQL text without parameters, discarding any results.
   void run_text(std::string_view sql, Stage stage);
   // What a lost connection means for a statement sent now.
   Stage statement_stage() const { return in_transaction_ ? Stage::sent_in_transaction : Stage::sent; }
-
-  // The parts of execute() that work out each row's outcome: see upsert.cpp.
-  ExecResult execute_row_by_row(const Upsert& statement, const RenderOptions& options);
-  std::vector<Row> read_back_rows(const Upsert& statement, const std::vector<RowOutcome>& outcomes);
 
   ConnectTarget target_;
   MYSQL* mysql_ = nullptr;

@@ -227,8 +227,7 @@ PreparedStatement::~PreparedStatement() {
   mysql_stmt_close(stmt_);
 }
 
-ExecResult PreparedStatement::run(const std::vector<Value>& params, const std::vector<Type>& result_types,
-                                  Stage stage) {
+ExecResult PreparedStatement::run(std::span<const Value> params, const std::vector<Type>& result_types, Stage stage) {
   const unsigned long expected = mysql_stmt_param_count(stmt_);
   if (expected != params.size()) {
     throw Error(ErrorCategory::internal,

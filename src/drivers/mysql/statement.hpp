@@ -7,12 +7,13 @@
 #include <cstddef>
 #include <list>
 #include <memory>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "drivers/mysql/error.hpp"
-#include "upsert/connection.hpp"
+#include "session/driver.hpp"
 
 namespace upsert::detail::mysql {
 
@@ -27,7 +28,7 @@ class PreparedStatement {
 
   // Binds `params`, executes, and fetches every result row with columns converted to
   // `result_types` (columns beyond it as text). `stage` says what a lost connection means.
-  ExecResult run(const std::vector<Value>& params, const std::vector<Type>& result_types, Stage stage);
+  ExecResult run(std::span<const Value> params, const std::vector<Type>& result_types, Stage stage);
 
   // Executes the statement once per parameter row in one round trip (MariaDB's array binding,
   // COM_STMT_BULK_EXECUTE); returns the summed affected rows. Each parameter must hold one type

@@ -68,24 +68,24 @@ class ArrayWriter {
 };
 
 // "(7, \"B\")": the key of row `r`, for messages.
-std::string key_text(const Upsert& statement, std::size_t r) {
+std::string key_text(const ColumnArrays& arrays, std::size_t r) {
   std::vector<std::string> parts;
-  for (auto p : statement.key_positions()) parts.push_back(statement.row_values()[r][p].to_string());
+  for (auto p : arrays.key_columns) parts.push_back(arrays.rows[r][p].to_string());
   return fmt::format("({})", fmt::join(parts, ", "));
 }
 
-Error bad_value(const Upsert& statement, std::size_t r, std::size_t column, const std::string& sql,
+Error bad_value(const ColumnArrays& arrays, std::size_t r, std::size_t column, const std::string& sql,
                 std::string_view problem) {
-  return Error(ErrorCategory::data,
-               fmt::format("column \"{}\" of the row with key {} {}", statement.insert_columns()[column],
-                           key_text(statement, r), problem),
-               "", sql);
+  return Error(
+      ErrorCategory::data,
+      fmt::format("column \"{}\" of the row with key {} {}", arrays.names[column], key_text(arrays, r), problem), "",
+      sql);
 }
 
 // Column `column` of every row as one array of `type`.
-std::string encode_column(const Upsert& statement, std::size_t column, Type type, bool integer_datetimes,
+std::string encode_column(const ColumnArrays& arrays, std::size_t column, Type type, bool integer_datetimes,
                           const std::string& sql) {
-  const auto& rows = statement.row_values();
+  const auto& rows = arrays.rows;
   std::string out;
   out.reserve(20 + rows.size() * 12);
   ArrayWriter w(out);
@@ -125,12 +125,12 @@ std::string encode_column(const Upsert& statement, std::size_t column, Type type
       case Type::text: {
         const std::string& s = v.as<std::string>();
         if (std::memchr(s.data(), '\0', s.size()) != nullptr) {
-          throw bad_value(statement, r, column, sql,
+          throw bad_value(arrays, r, column, sql,
                           "is text containing a NUL byte, which PostgreSQL text cannot store: use a bytes column "
                           "for binary data");
         }
         if (s.size() > static_cast<std::size_t>(INT_MAX)) {
-          throw bad_value(statement, r, column, sql, "is larger than PostgreSQL can store (1 GiB per value)");
+          throw bad_value(arrays, r, column, sql, "is larger than PostgreSQL can store (1 GiB per value)");
         }
         w.element(s.data(), s.size());
         break;
@@ -153,7 +153,7 @@ std::string encode_column(const Upsert& statement, std::size_t column, Type type
       case Type::bytes: {
         const auto& bytes = v.as<Bytes>().data;
         if (bytes.size() > static_cast<std::size_t>(INT_MAX)) {
-          throw bad_value(statement, r, column, sql, "is larger than PostgreSQL can store (1 GiB per value)");
+          throw bad_value(arrays, r, column, sql, "is larger than PostgreSQL can store (1 GiB per value)");
         }
         w.element(bytes.data(), bytes.size());
         break;
@@ -178,23 +178,23 @@ Oid array_type_oid(Type element) {
   throw Error(ErrorCategory::internal, "unknown type");
 }
 
-std::vector<BinaryParam> column_arrays(const Upsert& statement, const ColumnArraySql& sql, bool integer_datetimes) {
-  std::vector<BinaryParam> arrays;
-  arrays.reserve(sql.array_types.size());
+std::vector<BinaryParam> column_arrays(const ColumnArrays& arrays, const std::string& sql, bool integer_datetimes) {
+  std::vector<BinaryParam> out;
+  out.reserve(arrays.types.size());
   std::size_t total = 0;
-  for (std::size_t c = 0; c < sql.array_types.size(); ++c) {
-    const Type type = sql.array_types[c];
-    arrays.push_back({array_type_oid(type), encode_column(statement, c, type, integer_datetimes, sql.text)});
-    total += arrays.back().bytes.size();
+  for (std::size_t c = 0; c < arrays.types.size(); ++c) {
+    const Type type = arrays.types[c];
+    out.push_back({array_type_oid(type), encode_column(arrays, c, type, integer_datetimes, sql)});
+    total += out.back().bytes.size();
     if (total > max_message_bytes) {
       throw Error(ErrorCategory::data,
                   fmt::format("the {} rows of one batch statement take more than {} MiB, more than PostgreSQL "
                               "accepts in one message (1 GiB): lower BatchOptions::max_rows_per_statement",
-                              statement.row_values().size(), total >> 20),
-                  "", sql.text);
+                              arrays.rows.size(), total >> 20),
+                  "", sql);
     }
   }
-  return arrays;
+  return out;
 }
 
 }  // namespace upsert::detail::postgres

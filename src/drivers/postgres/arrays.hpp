@@ -1,6 +1,6 @@
 #pragma once
 // The rows of a batch statement as binary PostgreSQL arrays, one per insert column, for the
-// column-array form INSERT ... SELECT * FROM unnest($1::BIGINT[], ...) (render_unnest).
+// column-array form INSERT ... SELECT * FROM unnest($1::BIGINT[], ...) (src/render/unnest.hpp).
 //
 // Binary, not text array literals: in a literal, quotes, backslashes, commas, braces, white space
 // and the word NULL all need escaping, and a slip there changes what is stored. In the binary
@@ -12,8 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "upsert/render.hpp"
-#include "upsert/statement.hpp"
+#include "session/driver.hpp"
 
 namespace upsert::detail::postgres {
 
@@ -26,10 +25,10 @@ struct BinaryParam {
 // The type OID of an array of `element` values, e.g. bigint[] for int64.
 Oid array_type_oid(Type element);
 
-// One array per insert column of `statement`'s rows, in column order, with the element types of
-// `sql.array_types`. Throws Error(data) naming the row and column for text PostgreSQL cannot store
-// (a NUL byte) or a value too large to send, and Error(unsupported) for timestamps when the server
-// keeps them as floating point (`integer_datetimes` off: PostgreSQL before 10, built so).
-std::vector<BinaryParam> column_arrays(const Upsert& statement, const ColumnArraySql& sql, bool integer_datetimes);
+// One array per column of `arrays.rows`, in column order, with the element types `arrays.types`.
+// Throws Error(data) naming the row and column for text PostgreSQL cannot store (a NUL byte) or a
+// value too large to send, and Error(unsupported) for timestamps when the server keeps them as
+// floating point (`integer_datetimes` off: PostgreSQL before 10, built so). `sql` is for messages.
+std::vector<BinaryParam> column_arrays(const ColumnArrays& arrays, const std::string& sql, bool integer_datetimes);
 
 }  // namespace upsert::detail::postgres

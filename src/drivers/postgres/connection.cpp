@@ -1,11 +1,6 @@
 // The PostgreSQL driver over libpq: one session, statements prepared once per (SQL text,
-// parameter types) and executed with typed parameters, errors mapped by SQLSTATE.
-//
-// Batches (execute_many) go in the column-array form, INSERT ... SELECT * FROM unnest($1::BIGINT[],
-// ...), one binary array per column: measured against multi-row VALUES (6 parameters a row) and
-// libpq's pipeline mode (one single-row upsert per row, one sync) with bench/postgres_batch_forms.cpp,
-// it was the fastest, and its SQL text does not depend on the row count, so one prepared statement
-// serves batches of every size where VALUES prepares (parses and plans) each new row count again.
+// parameter types) and executed with typed parameters, errors mapped by SQLSTATE. Its bulk
+// primitive binds a batch's rows as one binary array per column (arrays.cpp), for the unnest form.
 //
 // The one subtle part is a lost connection. Before every command the socket is checked for what
 // a server leaves behind when it ends an idle session (a FATAL message, then EOF): finding that
@@ -25,12 +20,12 @@
 #include <string_view>
 #include <utility>
 
-#include "drivers/factories.hpp"
 #include "drivers/postgres/arrays.hpp"
 #include "drivers/postgres/error.hpp"
 #include "drivers/postgres/handles.hpp"
 #include "drivers/postgres/statement_cache.hpp"
 #include "drivers/postgres/values.hpp"
+#include "session/engines.hpp"
 #include "upsert/error.hpp"
 
 namespace upsert::detail {
@@ -96,13 +91,6 @@ std::int64_t affected_rows(const PGresult* result) {
   return rows;
 }
 
-std::vector<Type> returning_types(const Upsert& statement) {
-  std::vector<Type> types;
-  for (const auto& name : statement.returning_columns()) types.push_back(statement.table().column_named(name).type);
-  if (statement.returns_inserted_flag()) types.push_back(Type::boolean);
-  return types;
-}
-
 // libpq's URI syntax errors are the caller's to fix, not a connection problem.
 void check_url_syntax(const std::string& url) {
   char* error = nullptr;
@@ -135,30 +123,21 @@ class PostgresDriver final : public Driver {
     return version != nullptr ? version : std::to_string(PQserverVersion(conn_.get()));
   }
 
-  ExecResult execute(const Upsert& statement, const RenderOptions& options) override {
-    return execute_sql(render(statement, Dialect::postgresql, options), returning_types(statement));
+  std::string database() const override { return url_; }
+
+  ExecResult run(const std::string& text, std::span<const Value> params,
+                 const std::vector<Type>& result_types) override {
+    const BoundParams bound(params, text);
+    return run_bound(text, bound, result_types);
   }
 
-  ExecResult execute_many(const Upsert& statement, const RenderOptions& /*options*/) override {
-    const ColumnArraySql sql = render_unnest(statement);
-    const BoundParams params(column_arrays(statement, sql, integer_datetimes_), sql.params, sql.text);
-    return run(sql.text, params, returning_types(statement));
+  ExecResult run_column_arrays(const std::string& text, const ColumnArrays& arrays, std::span<const Value> params,
+                               const std::vector<Type>& result_types) override {
+    const BoundParams bound(column_arrays(arrays, text, integer_datetimes_), params, text);
+    return run_bound(text, bound, result_types);
   }
 
-  // The column-array form carries any number of rows in one parameter per column, so the
-  // protocol's 65,535-parameter limit never binds: the batch's row cap alone sizes statements.
-  // Batch turns (src/batch/turns.hpp): measured here, 8 threads of overlapping 1,000-row batches
-  // went from about 44,000 to 86,000 rows/s with them. MariaDB has none: its array-bound batches
-  // ran faster with the engine queuing (about 150,000 against 82,000 rows/s with turns).
-  std::string scope() const override { return "postgresql " + url_; }
-  std::size_t max_batch_parameters() const override { return std::numeric_limits<std::size_t>::max(); }
-
-  ExecResult execute_sql(const Sql& sql, const std::vector<Type>& result_types) override {
-    const BoundParams params(sql.params, sql.text);
-    return run(sql.text, params, result_types);
-  }
-
-  void execute_script(std::string_view sql) override {
+  void run_script(std::string_view sql) override {
     const std::string text(sql);
     PGconn* conn = live(text);
     ResultHandle result(PQexec(conn, text.c_str()));
@@ -211,7 +190,7 @@ class PostgresDriver final : public Driver {
 
  private:
   // Runs `sql` (prepared once per session) with `params`; result columns become `result_types`.
-  ExecResult run(const std::string& sql, const BoundParams& params, const std::vector<Type>& result_types) {
+  ExecResult run_bound(const std::string& sql, const BoundParams& params, const std::vector<Type>& result_types) {
     PGconn* conn = live(sql);
     const std::string& name = prepared(conn, sql, params);
     ResultHandle result(

@@ -37,9 +37,9 @@ int length_of(std::size_t size, std::size_t index, const std::string& sql) {
 
 }  // namespace
 
-BoundParams::BoundParams(const std::vector<Value>& values, const std::string& sql) : BoundParams({}, values, sql) {}
+BoundParams::BoundParams(std::span<const Value> values, const std::string& sql) : BoundParams({}, values, sql) {}
 
-BoundParams::BoundParams(std::vector<BinaryParam> leading, const std::vector<Value>& values, const std::string& sql) {
+BoundParams::BoundParams(std::vector<BinaryParam> leading, std::span<const Value> values, const std::string& sql) {
   const std::size_t n = leading.size() + values.size();
   types_.reserve(n);
   pointers_.reserve(n);

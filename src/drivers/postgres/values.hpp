@@ -4,6 +4,7 @@
 #include <libpq-fe.h>
 
 #include <deque>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -30,9 +31,9 @@ inline constexpr Oid timestamp_oid = 1114;
 class BoundParams {
  public:
   // Converts `values`; throws Error(data) for text PostgreSQL cannot store (a NUL byte).
-  BoundParams(const std::vector<Value>& values, const std::string& sql);
+  BoundParams(std::span<const Value> values, const std::string& sql);
   // `leading` first ($1, $2, ...: the column arrays of a batch), then `values`.
-  BoundParams(std::vector<BinaryParam> leading, const std::vector<Value>& values, const std::string& sql);
+  BoundParams(std::vector<BinaryParam> leading, std::span<const Value> values, const std::string& sql);
   BoundParams(const BoundParams&) = delete;
   BoundParams& operator=(const BoundParams&) = delete;
 

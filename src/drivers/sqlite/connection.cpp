@@ -1,5 +1,4 @@
-// The SQLite connection: URL, opening with WAL and a busy timeout, transactions, and upserts whose
-// inserted flag is worked out with a key lookup inside the same write transaction.
+// The SQLite connection: URL, opening with WAL and a busy timeout, the write turn, transactions.
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -11,11 +10,11 @@
 #include <filesystem>
 #include <limits>
 #include <map>
-#include <set>
+#include <optional>
 #include <thread>
 
-#include "drivers/factories.hpp"
 #include "drivers/sqlite/sqlite_driver.hpp"
+#include "session/engines.hpp"
 
 namespace upsert::detail {
 
@@ -38,34 +37,6 @@ int parse_busy_timeout(std::string_view url, std::string_view value) {
   return ms;
 }
 
-// The SQL text of one transaction statement, run through the statement cache like any other.
-Sql plain_sql(std::string_view text) {
-  return Sql{std::string(text), {}};
-}
-
-std::vector<Type> column_types(const Table& table, const std::vector<std::string>& columns) {
-  std::vector<Type> types;
-  types.reserve(columns.size());
-  for (const auto& name : columns) types.push_back(table.column_named(name).type);
-  return types;
-}
-
-// Where each conflict-key column sits among the RETURNING columns, or the missing columns' names.
-std::vector<std::size_t> key_positions_in(const std::vector<std::string>& key,
-                                          const std::vector<std::string>& returning,
-                                          std::vector<std::string>& missing) {
-  std::vector<std::size_t> positions;
-  for (const auto& column : key) {
-    auto it = std::find(returning.begin(), returning.end(), column);
-    if (it == returning.end()) {
-      missing.push_back(column);
-    } else {
-      positions.push_back(static_cast<std::size_t>(it - returning.begin()));
-    }
-  }
-  return positions;
-}
-
 // The write-turn mutex of a database file, shared by every connection of the process to it.
 std::shared_ptr<std::timed_mutex> write_turn_for(const std::string& path) {
   static std::mutex registry_mutex;
@@ -79,10 +50,6 @@ std::shared_ptr<std::timed_mutex> write_turn_for(const std::string& path) {
   }
   return turn;
 }
-
-// SQLite caps expression depth at 1000 and the key lookup ORs one term per row, so look keys up a
-// slice of rows at a time.
-constexpr std::size_t key_lookup_rows = 250;
 
 }  // namespace
 
@@ -183,8 +150,8 @@ void SqliteDriver::open() {
     try {
       ScopedWriteTurn turn(*this);
       if (!url_.in_memory()) set_journal_mode_wal();
-      execute_script("PRAGMA synchronous=NORMAL");  // durable at checkpoints; WAL keeps it consistent
-      execute_script("PRAGMA foreign_keys=ON");
+      run_script("PRAGMA synchronous=NORMAL");  // durable at checkpoints; WAL keeps it consistent
+      run_script("PRAGMA foreign_keys=ON");
       return;
     } catch (const Error& e) {
       if (e.category() == ErrorCategory::retryable && std::chrono::steady_clock::now() < give_up) {
@@ -200,15 +167,15 @@ void SqliteDriver::open() {
 
 void SqliteDriver::set_journal_mode_wal() {
   // WAL lets readers run beside the one writer, and a commit appends instead of rewriting pages.
-  const Sql sql = plain_sql("PRAGMA journal_mode=WAL");
-  const auto rows = run(sql, {Type::text}).rows;
+  const std::string sql = "PRAGMA journal_mode=WAL";
+  const auto rows = run_own(sql, {Type::text}).rows;
   const std::string mode = rows.empty() || rows[0].empty() || rows[0][0].is_null() ? "" : rows[0][0].as<std::string>();
   if (mode != "wal") {
     throw Error(ErrorCategory::connection,
                 fmt::format("SQLite could not switch the file to WAL (it stays in \"{}\" mode): put it on a local "
                             "file system that supports shared memory",
                             mode),
-                "", sql.text);
+                "", sql);
   }
 }
 
@@ -229,12 +196,12 @@ std::string SqliteDriver::server_version() {
   return std::string("SQLite ") + sqlite3_libversion();
 }
 
-std::size_t SqliteDriver::max_batch_parameters() const {
+std::size_t SqliteDriver::max_parameters() const {
   // A build may lower SQLite's limits: ask the library in use. Each parameter also costs its
   // placeholder text ("?12345, "), so the SQL length limit caps the count too. Never more than the
   // renderer's 32,766 even where a build allows more (Debian: 250,000): SQLite prepares numbered
   // placeholders (?NNN) in time quadratic in their count (2.6 s for 32,766; 10 s for 64,000).
-  const std::size_t renderer_limit = max_parameters(Dialect::sqlite);
+  const std::size_t renderer_limit = upsert::max_parameters(Dialect::sqlite);
   if (db_ == nullptr) return renderer_limit;
   const auto variables = static_cast<std::size_t>(sqlite3_limit(db_, SQLITE_LIMIT_VARIABLE_NUMBER, -1));
   const auto by_length = static_cast<std::size_t>(sqlite3_limit(db_, SQLITE_LIMIT_SQL_LENGTH, -1)) / 16;
@@ -248,23 +215,28 @@ int SqliteDriver::prepared_statement_count() const {
   return count;
 }
 
-sqlite3_stmt* SqliteDriver::prepare(const Sql& sql) {
+sqlite3_stmt* SqliteDriver::prepare(const std::string& text) {
   if (db_ == nullptr) {
     throw Error(ErrorCategory::connection, "the SQLite connection is closed (re-opening it failed): reconnect", "",
-                sql.text);
+                text);
   }
-  return statements_.get(sql.text);
+  return statements_.get(text);
 }
 
-ExecResult SqliteDriver::run(const Sql& sql, const std::vector<Type>& result_types) {
-  return run_statement(db_, prepare(sql), sql, result_types);
+ExecResult SqliteDriver::run_own(const std::string& text, const std::vector<Type>& result_types) {
+  return run_statement(db_, prepare(text), text, {}, result_types);
 }
 
-ExecResult SqliteDriver::execute_sql(const Sql& sql, const std::vector<Type>& result_types) {
-  return run(sql, result_types);
+ExecResult SqliteDriver::run(const std::string& text, std::span<const Value> params,
+                             const std::vector<Type>& result_types) {
+  // Preparing needs no write lock: done before the turn, so other threads write meanwhile.
+  sqlite3_stmt* prepared = prepare(text);
+  std::optional<ScopedWriteTurn> turn;
+  if (sqlite3_stmt_readonly(prepared) == 0) turn.emplace(*this);
+  return run_statement(db_, prepared, text, params, result_types);
 }
 
-void SqliteDriver::execute_script(std::string_view sql) {
+void SqliteDriver::run_script(std::string_view sql) {
   if (db_ == nullptr) {
     throw Error(ErrorCategory::connection, "the SQLite connection is closed (re-opening it failed): reconnect", "",
                 std::string(sql));
@@ -289,7 +261,7 @@ void SqliteDriver::begin(bool for_write) {
   // The turn is held until commit or rollback, as SQLite's write lock is.
   const bool took_turn = for_write && take_write_turn();
   try {
-    run(plain_sql(for_write ? "BEGIN IMMEDIATE" : "BEGIN"), {});
+    run_own(for_write ? "BEGIN IMMEDIATE" : "BEGIN");
   } catch (...) {
     if (took_turn) release_write_turn();
     throw;
@@ -308,7 +280,7 @@ void SqliteDriver::commit() {
                          : "no transaction is open: call begin() first");
   }
   try {
-    run(plain_sql("COMMIT"), {});
+    run_own("COMMIT");
   } catch (const Error&) {
     // A busy COMMIT (rollback journal waiting for readers) leaves the transaction open.
     in_transaction_ = db_ != nullptr && sqlite3_get_autocommit(db_) == 0;
@@ -328,7 +300,7 @@ void SqliteDriver::rollback() {
   // After some errors SQLite has rolled back already; a second ROLLBACK would fail.
   if (db_ == nullptr || sqlite3_get_autocommit(db_) != 0) return;
   try {
-    run(plain_sql("ROLLBACK"), {});
+    run_own("ROLLBACK");
   } catch (const Error&) {
     if (sqlite3_get_autocommit(db_) == 0) throw;
   }
@@ -336,105 +308,6 @@ void SqliteDriver::rollback() {
 
 bool SqliteDriver::in_transaction() const {
   return in_transaction_ || (db_ != nullptr && sqlite3_get_autocommit(db_) == 0);
-}
-
-ExecResult SqliteDriver::execute(const Upsert& statement, const RenderOptions& options) {
-  if (statement.returns_inserted_flag()) {
-    ScopedWriteTurn turn(*this);
-    return execute_with_inserted_flag(statement, options);
-  }
-  // Rendering and preparing need no write lock: done before the turn, so other threads write
-  // meanwhile.
-  const Sql sql = render(statement, Dialect::sqlite, options);
-  sqlite3_stmt* prepared = prepare(sql);
-  ScopedWriteTurn turn(*this);
-  return run_statement(db_, prepared, sql, column_types(statement.table(), statement.returning_columns()));
-}
-
-std::vector<Row> SqliteDriver::existing_keys(const Upsert& statement) {
-  const auto key_types = column_types(statement.table(), statement.conflict_key().columns);
-  const auto& rows = statement.row_values();
-  if (rows.size() <= key_lookup_rows) return run(render_key_lookup(statement, Dialect::sqlite), key_types).rows;
-  std::vector<Row> found;
-  Upsert slice = statement;
-  for (std::size_t start = 0; start < rows.size(); start += key_lookup_rows) {
-    const std::size_t end = std::min(rows.size(), start + key_lookup_rows);
-    slice.mutable_rows().assign(rows.begin() + static_cast<std::ptrdiff_t>(start),
-                                rows.begin() + static_cast<std::ptrdiff_t>(end));
-    auto part = run(render_key_lookup(slice, Dialect::sqlite), key_types).rows;
-    found.insert(found.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
-  }
-  return found;
-}
-
-ExecResult SqliteDriver::execute_with_inserted_flag(const Upsert& statement, const RenderOptions& options) {
-  // SQLite's RETURNING cannot say whether a row was inserted: render without the flag (which also
-  // validates the statement before any transaction starts) and look the keys up first.
-  Upsert plain = statement;
-  plain.returning_inserted_flag(false);
-  const Sql sql = render(plain, Dialect::sqlite, options);
-  const auto& returning = statement.returning_columns();
-  const auto& key = statement.conflict_key().columns;
-  const bool single_row = statement.row_values().size() == 1;
-
-  // RETURNING rows come back in no particular order, so several rows can only be matched to their
-  // flags by their keys.
-  std::vector<std::string> missing;
-  const auto key_in_returning = key_positions_in(key, returning, missing);
-  if (!single_row && returning.empty()) {
-    throw Error(ErrorCategory::unsupported,
-                fmt::format("SQLite can report the inserted flag of a {}-row upsert only through RETURNING rows: "
-                            "return the key columns ({}) too, or upsert one row at a time",
-                            statement.row_values().size(), fmt::join(key, ", ")));
-  }
-  if (!single_row && !missing.empty()) {
-    throw Error(ErrorCategory::unsupported,
-                fmt::format("SQLite returns the rows of a multi-row upsert in no particular order, so the inserted "
-                            "flag is matched to rows by key: add the key columns {} to returning()",
-                            fmt::join(missing, ", ")));
-  }
-
-  // The key lookup matches key values only; for a partial key it would also find rows outside the
-  // index's WHERE, which never conflict, and call an insert an update.
-  if (statement.conflict_key().where) {
-    throw Error(ErrorCategory::unsupported,
-                fmt::format("SQLite cannot report the inserted flag when the conflict target is the partial unique "
-                            "key \"{}\": leave out returning_inserted_flag(), or target a full unique key",
-                            statement.conflict_key().name));
-  }
-
-  const bool own_transaction = !in_transaction();
-  if (own_transaction) begin(true);
-  std::vector<Row> existing;
-  ExecResult result;
-  try {
-    existing = existing_keys(statement);
-    result = run(sql, column_types(statement.table(), returning));
-    if (own_transaction) commit();
-  } catch (...) {
-    if (own_transaction) rollback();
-    throw;
-  }
-
-  if (single_row) {
-    const bool inserted = existing.empty();
-    if (returning.empty()) {
-      // No RETURNING: a row was written unless DO NOTHING or a false WHERE kept the old one.
-      if (result.affected_rows > 0) result.rows.push_back(Row{Value(inserted)});
-      return result;
-    }
-    for (auto& row : result.rows) row.push_back(Value(inserted));
-    return result;
-  }
-  // Keys are distinct within a statement (validation refuses repeats), so a key either existed
-  // before the statement or was inserted by it.
-  const std::set<Row> existed(existing.begin(), existing.end());
-  for (auto& row : result.rows) {
-    Row row_key;
-    for (std::size_t p : key_in_returning) row_key.push_back(row[p]);
-    row.push_back(Value(existed.count(row_key) == 0));
-  }
-  return result;
 }
 
 }  // namespace upsert::detail

@@ -7,12 +7,13 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
-#include "upsert/connection.hpp"
+#include "session/driver.hpp"
 #include "upsert/error.hpp"
 
 struct sqlite3;
@@ -75,10 +76,11 @@ class StatementCache {
   std::uint64_t clock_ = 0;
 };
 
-/// Binds `params` to `statement`, steps it to the end and converts the rows to `result_types`
-/// (columns beyond them come back as text). Resets the statement and clears its bindings on the way
-/// out, even on error. `affected_rows` counts the rows the statement itself changed.
-ExecResult run_statement(sqlite3* db, sqlite3_stmt* statement, const Sql& sql, const std::vector<Type>& result_types);
+/// Binds `params` to `statement` (prepared from `text`), steps it to the end and converts the rows
+/// to `result_types` (columns beyond them come back as text). Resets the statement and clears its
+/// bindings on the way out, even on error. `affected_rows` counts the rows the statement itself changed.
+ExecResult run_statement(sqlite3* db, sqlite3_stmt* statement, const std::string& text, std::span<const Value> params,
+                         const std::vector<Type>& result_types);
 
 /// A Driver over one SQLite database file (or a private in-memory database).
 class SqliteDriver final : public Driver {
@@ -93,16 +95,16 @@ class SqliteDriver final : public Driver {
   Dialect dialect() const override { return Dialect::sqlite; }
   /// "SQLite " and the library version, e.g. "SQLite 3.40.1".
   std::string server_version() override;
-  /// Runs an upsert; works out the inserted flag with a key lookup in the same write transaction.
-  /// Batches use this too: measured here, one multi-row statement beat a prepared single-row
-  /// statement stepped per row in one transaction (about 1.2-1.9x the rows/s; bench/README.md).
-  ExecResult execute(const Upsert& statement, const RenderOptions& options) override;
   /// The parameter limit of the linked SQLite library, at most the renderer's 32,766.
-  std::size_t max_batch_parameters() const override;
-  /// Runs one SQL statement with bound parameters.
-  ExecResult execute_sql(const Sql& sql, const std::vector<Type>& result_types) override;
+  std::size_t max_parameters() const override;
+  /// The database file's path (":memory:" for a private database).
+  std::string database() const override { return url_.path; }
+  /// Runs one SQL statement with bound parameters. A statement that writes takes the write turn
+  /// first (after preparing it, so other threads write meanwhile).
+  ExecResult run(const std::string& text, std::span<const Value> params,
+                 const std::vector<Type>& result_types) override;
   /// Runs SQL text without parameters; several statements separated by ';' are allowed.
-  void execute_script(std::string_view sql) override;
+  void run_script(std::string_view sql) override;
   /// BEGIN IMMEDIATE when `for_write` (the write lock is taken at once, so the transaction can
   /// never fail later on a lock upgrade), else BEGIN.
   void begin(bool for_write) override;
@@ -125,11 +127,10 @@ class SqliteDriver final : public Driver {
   void open();
   void close() noexcept;
   void set_journal_mode_wal();
-  // The cached prepared statement for `sql`; Error(connection) when the handle is gone.
-  sqlite3_stmt* prepare(const Sql& sql);
-  ExecResult run(const Sql& sql, const std::vector<Type>& result_types);
-  ExecResult execute_with_inserted_flag(const Upsert& statement, const RenderOptions& options);
-  std::vector<Row> existing_keys(const Upsert& statement);
+  // The cached prepared statement for `text`; Error(connection) when the handle is gone.
+  sqlite3_stmt* prepare(const std::string& text);
+  // Runs a statement of the driver's own (PRAGMA, BEGIN, COMMIT, ROLLBACK), without the write turn.
+  ExecResult run_own(const std::string& text, const std::vector<Type>& result_types = {});
 
   // The write turn: connections of this process to one file take turns on a mutex before they
   // write, so they queue in memory instead of polling SQLite's lock with sleeps (the busy

@@ -67,16 +67,16 @@ int bind_value(sqlite3_stmt* statement, int index, const Value& value) {
   return std::visit(Binder{statement, index}, value.storage());
 }
 
-void bind_all(sqlite3* db, sqlite3_stmt* statement, const Sql& sql) {
+void bind_all(sqlite3* db, sqlite3_stmt* statement, const std::string& text, std::span<const Value> params) {
   const int expected = sqlite3_bind_parameter_count(statement);
-  if (static_cast<std::size_t>(expected) != sql.params.size()) {
+  if (static_cast<std::size_t>(expected) != params.size()) {
     throw Error(ErrorCategory::invalid_argument,
                 fmt::format("the SQL has {} placeholders but {} values were given: pass one value per placeholder",
-                            expected, sql.params.size()),
-                "", sql.text);
+                            expected, params.size()),
+                "", text);
   }
-  for (std::size_t i = 0; i < sql.params.size(); ++i) {
-    if (bind_value(statement, static_cast<int>(i + 1), sql.params[i]) != SQLITE_OK) throw_last_error(db, sql.text);
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    if (bind_value(statement, static_cast<int>(i + 1), params[i]) != SQLITE_OK) throw_last_error(db, text);
   }
 }
 
@@ -241,9 +241,10 @@ void StatementCache::reset_handle(sqlite3* db) {
   db_ = db;
 }
 
-ExecResult run_statement(sqlite3* db, sqlite3_stmt* statement, const Sql& sql, const std::vector<Type>& result_types) {
+ExecResult run_statement(sqlite3* db, sqlite3_stmt* statement, const std::string& text, std::span<const Value> params,
+                         const std::vector<Type>& result_types) {
   ResetOnExit reset(statement);
-  bind_all(db, statement, sql);
+  bind_all(db, statement, text, params);
   const bool writes = sqlite3_stmt_readonly(statement) == 0;
   const sqlite3_int64 changes_before = sqlite3_total_changes64(db);
   ExecResult result;
@@ -253,7 +254,7 @@ ExecResult run_statement(sqlite3* db, sqlite3_stmt* statement, const Sql& sql, c
   for (;;) {
     const int rc = sqlite3_step(statement);
     if (rc == SQLITE_DONE) break;
-    if (rc != SQLITE_ROW) throw_last_error(db, sql.text);
+    if (rc != SQLITE_ROW) throw_last_error(db, text);
     if (conversion) continue;
     try {
       result.rows.push_back(read_row(statement, result_types));

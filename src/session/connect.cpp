@@ -2,7 +2,8 @@
 
 #include <fmt/format.h>
 
-#include "drivers/factories.hpp"
+#include "session/engines.hpp"
+#include "session/session.hpp"
 #include "upsert/error.hpp"
 
 namespace upsert {
@@ -21,21 +22,21 @@ Connection connect(std::string_view url) {
   auto starts_with = [&](std::string_view prefix) { return url.substr(0, prefix.size()) == prefix; };
   if (starts_with("sqlite:")) {
 #ifdef UPSERT_WITH_SQLITE
-    return Connection(detail::open_sqlite(url));
+    return detail::ConnectionAccess::wrap(detail::open_sqlite(url));
 #else
     not_built(url, "SQLite", "UPSERT_WITH_SQLITE");
 #endif
   }
   if (starts_with("postgresql://") || starts_with("postgres://")) {
 #ifdef UPSERT_WITH_POSTGRES
-    return Connection(detail::open_postgres(url));
+    return detail::ConnectionAccess::wrap(detail::open_postgres(url));
 #else
     not_built(url, "PostgreSQL", "UPSERT_WITH_POSTGRES");
 #endif
   }
   if (starts_with("mariadb://") || starts_with("mysql://")) {
 #ifdef UPSERT_WITH_MYSQL
-    return Connection(detail::open_mysql(url));
+    return detail::ConnectionAccess::wrap(detail::open_mysql(url));
 #else
     not_built(url, "MySQL/MariaDB", "UPSERT_WITH_MYSQL");
 #endif

@@ -1,4 +1,4 @@
-// Upserts on MySQL and MariaDB, and how the driver gets PostgreSQL's RETURNING out of them.
+// Upserts on MySQL and MariaDB, and how the session gets PostgreSQL's RETURNING out of them.
 //
 // Neither engine can say in SQL whether ON DUPLICATE KEY UPDATE inserted or updated a row, but
 // the affected-row count of a one-row statement does (CLIENT_FOUND_ROWS off):
@@ -17,6 +17,9 @@
 //     still hold the rows' locks. MySQL, which has no RETURNING at all, always takes this path.
 // A key lookup before the write (as SQLite does) would race here: under READ COMMITTED another
 // transaction can insert a key between the lookup and the upsert, turning "inserted" into "updated".
+//
+// Batches on MariaDB without RETURNING go as one single-row statement with array binding: prepared
+// once whatever the row count, one round trip.
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -24,11 +27,19 @@
 #include <algorithm>
 #include <map>
 
-#include "drivers/mysql/connection.hpp"
+#include "render/refuse.hpp"
+#include "render/select.hpp"
+#include "schema/column_types.hpp"
+#include "session/strategies/strategy.hpp"
+#include "statement/rows.hpp"
+#include "upsert/error.hpp"
 
-namespace upsert::detail::mysql {
+namespace upsert::detail {
 
 namespace {
+
+// What ON DUPLICATE KEY UPDATE did to one row.
+enum class RowOutcome { inserted, updated, untouched };
 
 RowOutcome outcome_of(std::int64_t affected_rows, const Upsert& statement, const std::string& sql) {
   switch (affected_rows) {
@@ -55,12 +66,6 @@ bool may_leave_rows_untouched(const Upsert& statement) {
   return statement.action() != ConflictAction::do_update || statement.update_where().has_value();
 }
 
-std::vector<Type> types_of(const Table& table, const std::vector<std::string>& columns) {
-  std::vector<Type> types;
-  for (const auto& name : columns) types.push_back(table.column_named(name).type);
-  return types;
-}
-
 Upsert without_returning(const Upsert& statement) {
   Upsert bare = statement;
   bare.returning({});
@@ -68,18 +73,14 @@ Upsert without_returning(const Upsert& statement) {
   return bare;
 }
 
-[[noreturn]] void refuse(Dialect dialect, std::string_view what_and_fix) {
-  throw Error(ErrorCategory::unsupported, fmt::format("{}: {}", dialect_name(dialect), what_and_fix));
-}
-
 // The read-back finds rows by their conflict key: it must still be each written row's key.
 void require_read_back_by_key(const Upsert& statement, Dialect dialect, const RenderOptions& options) {
   const auto& key = statement.conflict_key().columns;
   for (const auto& a : statement.assignments()) {
-    if (std::find(key.begin(), key.end(), a.column) != key.end()) {
+    if (std::find(key.begin(), key.end(), a.column()) != key.end()) {
       refuse(dialect, fmt::format("RETURNING is read back by the conflict key, but the update assigns key column "
                                   "\"{}\"; leave key columns out of the update or drop RETURNING",
-                                  a.column));
+                                  a.column()));
     }
   }
   if (options.allow_any_unique_key && statement.table().unique_keys().size() > 1) {
@@ -97,82 +98,13 @@ Row key_of(const Row& row, const std::vector<std::size_t>& positions) {
   return key;
 }
 
-}  // namespace
-
-ExecResult MysqlDriver::execute(const Upsert& statement, const RenderOptions& options) {
-  const bool has_columns = !statement.returning_columns().empty();
-  const bool needs_outcomes = statement.returns_inserted_flag() ||
-                              (has_columns && (dialect_ == Dialect::mysql || may_leave_rows_untouched(statement)));
-  if (!needs_outcomes)
-    return run(render(statement, dialect_, options), types_of(statement.table(), statement.returning_columns()));
-  return execute_row_by_row(statement, options);
+ExecResult run_sql(Driver& driver, const Sql& sql, const std::vector<Type>& result_types) {
+  return driver.run(sql.text, sql.params, result_types);
 }
 
-ExecResult MysqlDriver::execute_many(const Upsert& statement, const RenderOptions& options) {
-  // MySQL 8 has no array binding (COM_STMT_BULK_EXECUTE); RETURNING and flags need execute().
-  const auto& rows = statement.row_values();
-  if (dialect_ != Dialect::mariadb || statement.has_returning() || rows.size() < 2) return execute(statement, options);
-
-  // One row at a time through the renderer: every row is validated and yields its parameters;
-  // the text is the same for every row, values being parameters.
-  Upsert one_row = statement;
-  std::vector<std::vector<Value>> params;
-  params.reserve(rows.size());
-  std::string text;
-  for (const Row& row : rows) {
-    one_row.mutable_rows().assign(1, row);
-    Sql sql = render(one_row, dialect_, options);
-    if (text.empty()) {
-      text = sql.text;
-    } else if (sql.text != text) {
-      return execute(statement, options);
-    }
-    params.push_back(std::move(sql.params));
-  }
-  ExecResult result;
-  if (!statements_.get(handle(), text).run_bulk(params, statement_stage(), result.affected_rows)) {
-    // A parameter that changes type between rows (int64 here, double there): the multi-row form.
-    return execute(statement, options);
-  }
-  return result;
-}
-
-ExecResult MysqlDriver::execute_row_by_row(const Upsert& statement, const RenderOptions& options) {
-  const bool read_back = !statement.returning_columns().empty();
-  if (read_back) require_read_back_by_key(statement, dialect_, options);
-  // Rendering the whole statement validates every row (NULL keys, repeated keys) before anything runs.
-  render(without_returning(statement), dialect_, options);
-
-  // Several rows, or a write and its read-back, must be one atomic unit like a single statement.
-  const bool own_transaction = (statement.row_values().size() > 1 || read_back) && !in_transaction_;
-  if (own_transaction) begin(true);
-  try {
-    ExecResult result;
-    std::vector<RowOutcome> outcomes;
-    Upsert one_row = without_returning(statement);
-    for (const Row& row : statement.row_values()) {
-      one_row.mutable_rows().assign(1, row);
-      const Sql sql = render(one_row, dialect_, options);
-      const ExecResult written = run(sql, {});
-      outcomes.push_back(outcome_of(written.affected_rows, statement, sql.text));
-      result.affected_rows += written.affected_rows;
-    }
-    if (read_back) {
-      result.rows = read_back_rows(statement, outcomes);
-    } else {
-      for (RowOutcome outcome : outcomes) {
-        if (outcome != RowOutcome::untouched) result.rows.push_back(Row{Value(outcome == RowOutcome::inserted)});
-      }
-    }
-    if (own_transaction) commit();
-    return result;
-  } catch (...) {
-    if (own_transaction && in_transaction_) rollback();
-    throw;
-  }
-}
-
-std::vector<Row> MysqlDriver::read_back_rows(const Upsert& statement, const std::vector<RowOutcome>& outcomes) {
+// The RETURNING rows of the written rows, read back by their conflict keys; `outcomes` says which
+// input rows were written.
+std::vector<Row> read_back_rows(Driver& driver, const Upsert& statement, const std::vector<RowOutcome>& outcomes) {
   const auto& asked = statement.returning_columns();
   const auto& key = statement.conflict_key().columns;
   const auto key_positions = statement.key_positions();
@@ -186,15 +118,16 @@ std::vector<Row> MysqlDriver::read_back_rows(const Upsert& statement, const std:
     key_in_columns.push_back(static_cast<std::size_t>(it - columns.begin()));
   }
   Upsert written = statement;
-  written.mutable_rows().clear();
+  auto& written_rows = StatementRows::rows(written);
+  written_rows.clear();
   for (std::size_t i = 0; i < outcomes.size(); ++i) {
-    if (outcomes[i] != RowOutcome::untouched) written.mutable_rows().push_back(statement.row_values()[i]);
+    if (outcomes[i] != RowOutcome::untouched) written_rows.push_back(statement.row_values()[i]);
   }
-  if (written.row_values().empty()) return {};
+  if (written_rows.empty()) return {};
 
-  const Sql lookup = render_row_lookup(written, dialect_, columns);
+  const Sql lookup = render_row_lookup(written, driver.dialect(), columns);
   std::map<Row, Row> by_key;
-  for (Row& row : run(lookup, types_of(statement.table(), columns)).rows) {
+  for (Row& row : run_sql(driver, lookup, column_types(statement.table(), columns)).rows) {
     Row k = key_of(row, key_in_columns);
     by_key.emplace(std::move(k), std::move(row));
   }
@@ -216,4 +149,91 @@ std::vector<Row> MysqlDriver::read_back_rows(const Upsert& statement, const std:
   return rows;
 }
 
-}  // namespace upsert::detail::mysql
+// The rows one by one (the same prepared statement each time), each row's outcome read from its
+// affected-row count, in one transaction with the read-back of RETURNING.
+ExecResult execute_row_by_row(Driver& driver, const Upsert& statement, const RenderOptions& options) {
+  const Dialect dialect = driver.dialect();
+  const bool read_back = !statement.returning_columns().empty();
+  if (read_back) require_read_back_by_key(statement, dialect, options);
+  // Rendering the whole statement validates every row (NULL keys, repeated keys) before anything runs.
+  render(without_returning(statement), dialect, options);
+
+  // Several rows, or a write and its read-back, must be one atomic unit like a single statement.
+  const bool own_transaction = (statement.row_values().size() > 1 || read_back) && !driver.in_transaction();
+  if (own_transaction) driver.begin(true);
+  try {
+    ExecResult result;
+    std::vector<RowOutcome> outcomes;
+    Upsert one_row = without_returning(statement);
+    for (const Row& row : statement.row_values()) {
+      StatementRows::rows(one_row).assign(1, row);
+      const Sql sql = render(one_row, dialect, options);
+      const ExecResult written = run_sql(driver, sql, {});
+      outcomes.push_back(outcome_of(written.affected_rows, statement, sql.text));
+      result.affected_rows += written.affected_rows;
+    }
+    if (read_back) {
+      result.rows = read_back_rows(driver, statement, outcomes);
+    } else {
+      for (RowOutcome outcome : outcomes) {
+        if (outcome != RowOutcome::untouched) result.rows.push_back(Row{Value(outcome == RowOutcome::inserted)});
+      }
+    }
+    if (own_transaction) driver.commit();
+    return result;
+  } catch (...) {
+    if (own_transaction && driver.in_transaction()) driver.rollback();
+    throw;
+  }
+}
+
+class MysqlStrategy final : public UpsertStrategy {
+ public:
+  ExecResult execute(Driver& driver, const Upsert& statement, const RenderOptions& options) override {
+    const bool has_columns = !statement.returning_columns().empty();
+    const bool needs_outcomes =
+        statement.returns_inserted_flag() ||
+        (has_columns && (driver.dialect() == Dialect::mysql || may_leave_rows_untouched(statement)));
+    if (!needs_outcomes) return UpsertStrategy::execute(driver, statement, options);
+    return execute_row_by_row(driver, statement, options);
+  }
+
+  ExecResult execute_batch_statement(Driver& driver, const Upsert& statement, const RenderOptions& options) override {
+    // MySQL 8 has no array binding (COM_STMT_BULK_EXECUTE); RETURNING and flags need execute().
+    const auto& rows = statement.row_values();
+    const Dialect dialect = driver.dialect();
+    if (dialect != Dialect::mariadb || statement.has_returning() || rows.size() < 2) {
+      return execute(driver, statement, options);
+    }
+    // One row at a time through the renderer: every row is validated and yields its parameters;
+    // the text is the same for every row, values being parameters.
+    Upsert one_row = statement;
+    std::vector<std::vector<Value>> params;
+    params.reserve(rows.size());
+    std::string text;
+    for (const Row& row : rows) {
+      StatementRows::rows(one_row).assign(1, row);
+      Sql sql = render(one_row, dialect, options);
+      if (text.empty()) {
+        text = std::move(sql.text);
+      } else if (sql.text != text) {
+        return execute(driver, statement, options);
+      }
+      params.push_back(std::move(sql.params));
+    }
+    // A parameter that changes type between rows (int64 here, double there): the multi-row form.
+    const std::optional<std::int64_t> affected = driver.run_bulk(text, params);
+    if (!affected) return execute(driver, statement, options);
+    ExecResult result;
+    result.affected_rows = *affected;
+    return result;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<UpsertStrategy> mysql_strategy() {
+  return std::make_unique<MysqlStrategy>();
+}
+
+}  // namespace upsert::detail

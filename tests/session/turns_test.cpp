@@ -1,7 +1,7 @@
 // Batch turns: overlapping key ranges of one scope run one at a time in arrival order; disjoint
 // ranges and other scopes never wait.
 
-#include "batch/turns.hpp"
+#include "session/turns.hpp"
 
 #include <gtest/gtest.h>
 

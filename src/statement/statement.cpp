@@ -45,6 +45,7 @@ Upsert& Upsert::columns(std::vector<std::string> names) {
     }
   }
   columns_ = std::move(names);
+  rows_checked_ = false;
   return *this;
 }
 
@@ -54,12 +55,19 @@ Upsert& Upsert::row(Row values) {
                               values.size(), columns_.size(), fmt::join(columns_, ", ")));
   }
   rows_.push_back(std::move(values));
+  rows_checked_ = false;
   return *this;
 }
 
 Upsert& Upsert::rows(std::vector<Row> values) {
   rows_.reserve(rows_.size() + values.size());
   for (auto& r : values) row(std::move(r));
+  return *this;
+}
+
+Upsert& Upsert::clear_rows() {
+  rows_.clear();
+  rows_checked_ = false;
   return *this;
 }
 
@@ -76,6 +84,7 @@ Upsert& Upsert::on_conflict(std::vector<std::string> key_columns) {
                     keys.empty() ? "none" : fmt::format("{}", fmt::join(keys, ", "))));
   }
   conflict_key_ = key;
+  rows_checked_ = false;  // checked against another key
   return *this;
 }
 
@@ -85,6 +94,7 @@ Upsert& Upsert::on_conflict_key(const std::string& key_name) {
     throw invalid(fmt::format("table \"{}\" has no unique key named \"{}\"", table_->name(), key_name));
   }
   conflict_key_ = key;
+  rows_checked_ = false;  // checked against another key
   return *this;
 }
 
@@ -100,10 +110,10 @@ Upsert& Upsert::do_update(std::vector<Assignment> assignments, std::optional<Exp
     throw invalid("do_update needs at least one assignment: use do_nothing() to keep the existing row");
   }
   for (const auto& a : assignments) {
-    table_->column_named(a.column);
-    auto same = [&](const Assignment& b) { return b.column == a.column; };
+    table_->column_named(a.column());
+    auto same = [&](const Assignment& b) { return b.column() == a.column(); };
     if (std::count_if(assignments.begin(), assignments.end(), same) > 1) {
-      throw invalid(fmt::format("column \"{}\" is assigned twice in do_update", a.column));
+      throw invalid(fmt::format("column \"{}\" is assigned twice in do_update", a.column()));
     }
   }
   action_ = ConflictAction::do_update;
@@ -146,13 +156,6 @@ std::vector<std::size_t> Upsert::key_positions() const {
     positions.push_back(static_cast<std::size_t>(it - columns_.begin()));
   }
   return positions;
-}
-
-std::vector<Assignment> add_proposed(const std::vector<std::string>& columns) {
-  std::vector<Assignment> out;
-  out.reserve(columns.size());
-  for (const auto& c : columns) out.push_back({c, col(c) + proposed(c)});
-  return out;
 }
 
 }  // namespace upsert

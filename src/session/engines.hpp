@@ -1,10 +1,10 @@
 #pragma once
-// One factory per engine; connect() picks one by the URL's scheme.
+// One factory per engine, defined in the engine's folder; connect() picks one by the URL's scheme.
 
 #include <memory>
 #include <string_view>
 
-#include "upsert/connection.hpp"
+#include "session/driver.hpp"
 
 namespace upsert::detail {
 

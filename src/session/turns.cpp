@@ -1,6 +1,6 @@
 // Turns for batch statements: see turns.hpp for why.
 
-#include "batch/turns.hpp"
+#include "session/turns.hpp"
 
 #include <condition_variable>
 #include <map>

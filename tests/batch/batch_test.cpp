@@ -5,11 +5,15 @@
 #include <algorithm>
 #include <random>
 
+#include "batch/batch.hpp"
 #include "render/fixtures.hpp"
-#include "upsert/batch.hpp"
 
 namespace upsert::testing {
 namespace {
+
+using detail::BatchPlan;
+using detail::merge_rules;
+using detail::plan_batch;
 
 std::shared_ptr<const Table> counter_table() {
   return std::make_shared<const Table>(Table("c")

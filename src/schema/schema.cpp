@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "schema/column_types.hpp"
 #include "upsert/error.hpp"
 #include "upsert/schema.hpp"
 
@@ -223,3 +224,14 @@ const UniqueKey* Table::find_key_named(std::string_view name) const {
 }
 
 }  // namespace upsert
+
+namespace upsert::detail {
+
+std::vector<Type> column_types(const Table& table, const std::vector<std::string>& columns) {
+  std::vector<Type> types;
+  types.reserve(columns.size());
+  for (const auto& name : columns) types.push_back(table.column_named(name).type);
+  return types;
+}
+
+}  // namespace upsert::detail

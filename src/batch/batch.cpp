@@ -1,5 +1,4 @@
-// The batch stage: merge rows with equal keys, sort by key, split by parameter limits. No I/O
-// and no dialect strings: the only engine fact it takes is a number (the parameter limit).
+// The batch stage: merge rows with equal keys, sort by key, split by parameter limits (see batch.hpp).
 
 #include <fmt/format.h>
 
@@ -7,28 +6,14 @@
 #include <map>
 #include <numeric>
 
-#include "upsert/batch.hpp"
+#include "batch/batch.hpp"
+#include "statement/aggregate.hpp"
+#include "statement/rows.hpp"
 #include "upsert/error.hpp"
 
-namespace upsert {
+namespace upsert::detail {
 
 namespace {
-
-// Recognises `c = f(col(c), proposed(c))` for the aggregates the writer and CLI produce.
-std::optional<Aggregate> aggregate_of(const Assignment& a) {
-  const Expr& e = a.value;
-  auto is_existing = [&](const Expr& x) { return x.kind() == ExprKind::existing && x.node().column == a.column; };
-  auto is_proposed = [&](const Expr& x) { return x.kind() == ExprKind::proposed && x.node().column == a.column; };
-  auto pair_of_own_columns = [&] {
-    return e.args().size() == 2 && ((is_existing(e.args()[0]) && is_proposed(e.args()[1])) ||
-                                    (is_proposed(e.args()[0]) && is_existing(e.args()[1])));
-  };
-  if (is_proposed(e)) return Aggregate::last;
-  if (e.kind() == ExprKind::add && pair_of_own_columns()) return Aggregate::sum;
-  if (e.kind() == ExprKind::greatest && pair_of_own_columns()) return Aggregate::max;
-  if (e.kind() == ExprKind::least && pair_of_own_columns()) return Aggregate::min;
-  return std::nullopt;
-}
 
 // Lexicographic order of two rows on the key positions.
 struct KeyLess {
@@ -50,10 +35,9 @@ std::optional<MergeRules> merge_rules(const Upsert& statement) {
   if (statement.action() == ConflictAction::do_nothing) return rules;  // later rows change nothing
   if (statement.update_where()) return std::nullopt;
   for (const auto& a : statement.assignments()) {
-    auto aggregate = aggregate_of(a);
-    auto it = std::find(columns.begin(), columns.end(), a.column);
-    if (!aggregate || it == columns.end()) return std::nullopt;
-    rules[static_cast<std::size_t>(it - columns.begin())] = aggregate;
+    auto it = std::find(columns.begin(), columns.end(), a.column());
+    if (!a.aggregate() || it == columns.end()) return std::nullopt;
+    rules[static_cast<std::size_t>(it - columns.begin())] = a.aggregate();
   }
   return rules;
 }
@@ -103,13 +87,13 @@ BatchPlan plan_batch(const Upsert& statement, std::size_t max_parameters, const 
   plan.rounds = rounds.size();
   // One copy of the statement without its rows serves as the template of every chunk.
   Upsert without_rows = statement;
-  without_rows.mutable_rows().clear();
+  StatementRows::rows(without_rows).clear();
   for (std::size_t round = 0; round < rounds.size(); ++round) {
     auto& rows = rounds[round];
     plan.merged_rows += rows.size();
     for (std::size_t start = 0; start < rows.size(); start += per_statement) {
       Upsert chunk = without_rows;
-      auto& chunk_rows = chunk.mutable_rows();
+      auto& chunk_rows = StatementRows::rows(chunk);
       const std::size_t end = std::min(rows.size(), start + per_statement);
       chunk_rows.assign(std::make_move_iterator(rows.begin() + static_cast<std::ptrdiff_t>(start)),
                         std::make_move_iterator(rows.begin() + static_cast<std::ptrdiff_t>(end)));
@@ -120,4 +104,4 @@ BatchPlan plan_batch(const Upsert& statement, std::size_t max_parameters, const 
   return plan;
 }
 
-}  // namespace upsert
+}  // namespace upsert::detail

@@ -1,0 +1,100 @@
+// Connection::execute_batch: plans the batch (src/batch/), runs each statement through the
+// engine's strategy in its batch form (retried alone, or the whole batch in one transaction),
+// takes batch turns where the strategy wants them, and maps RETURNING rows back to input rows.
+
+#include <algorithm>
+#include <map>
+#include <optional>
+
+#include "batch/batch.hpp"
+#include "session/session.hpp"
+#include "session/turns.hpp"
+#include "upsert/connection.hpp"
+
+namespace upsert {
+
+namespace {
+
+// The values of `row` at `positions` (a key out of a row).
+Row columns_at(const Row& row, const std::vector<std::size_t>& positions) {
+  Row out;
+  out.reserve(positions.size());
+  for (auto p : positions) out.push_back(row[p]);
+  return out;
+}
+
+}  // namespace
+
+BatchResult Connection::execute_batch(const Upsert& statement, const BatchOptions& options) {
+  Impl& impl = *impl_;
+  detail::Driver& driver = *impl.driver;
+  detail::BatchPlan plan = detail::plan_batch(statement, impl.strategy->max_parameters(driver), options);
+  BatchResult result;
+  result.merged_rows = plan.merged_rows;
+
+  // RETURNING rows come back in the engine's order; the key columns, added where the caller did
+  // not ask for them, map each returned row to the input rows that share its key.
+  const auto& key = statement.conflict_key().columns;
+  std::vector<std::string> returning = statement.returning_columns();
+  std::vector<std::size_t> key_in_returned;
+  if (statement.has_returning()) {
+    for (const auto& k : key) {
+      auto it = std::find(returning.begin(), returning.end(), k);
+      if (it == returning.end()) it = returning.insert(returning.end(), k);
+      key_in_returned.push_back(static_cast<std::size_t>(it - returning.begin()));
+    }
+    for (auto& s : plan.statements) s.returning(returning);
+  }
+  std::map<std::pair<std::size_t, Row>, Row> returned;  // (round, key) -> returned row
+
+  const auto key_positions = statement.key_positions();
+  const std::string turn_scope = options.take_turns && impl.strategy->batch_turns()
+                                     ? driver.database() + '\n' + statement.table().name()
+                                     : std::string();
+  auto run = [&](Upsert& s, std::size_t round) {
+    ExecResult r;
+    if (driver.in_transaction()) {
+      r = impl.strategy->execute_batch_statement(driver, s, impl.render_options);
+    } else {
+      std::optional<detail::KeyRangeTurn> turn;
+      if (!turn_scope.empty() && !s.row_values().empty()) {
+        // Rows are sorted by key: the first and the last bound the statement's key range.
+        turn.emplace(turn_scope, columns_at(s.row_values().front(), key_positions),
+                     columns_at(s.row_values().back(), key_positions));
+      }
+      r = impl.with_retry([&] { return impl.strategy->execute_batch_statement(driver, s, impl.render_options); });
+    }
+    result.affected_rows += r.affected_rows;
+    ++result.statements;
+    for (auto& row : r.rows) {
+      Row k = columns_at(row, key_in_returned);
+      returned[{round, std::move(k)}] = std::move(row);
+    }
+  };
+  if (options.one_transaction && !driver.in_transaction()) {
+    transaction([&](Connection&) {
+      result.affected_rows = 0;
+      result.statements = 0;
+      returned.clear();
+      for (std::size_t i = 0; i < plan.statements.size(); ++i) run(plan.statements[i], plan.statement_round[i]);
+    });
+  } else {
+    for (std::size_t i = 0; i < plan.statements.size(); ++i) run(plan.statements[i], plan.statement_round[i]);
+  }
+
+  if (statement.has_returning()) {
+    const std::size_t asked = statement.returning_columns().size();
+    result.rows.resize(statement.row_values().size());
+    for (std::size_t i = 0; i < statement.row_values().size(); ++i) {
+      auto it = returned.find({plan.input_round[i], columns_at(statement.row_values()[i], key_positions)});
+      if (it == returned.end()) continue;
+      // Keep the asked columns and the flag; drop the key columns added for the mapping.
+      Row out(it->second.begin(), it->second.begin() + static_cast<std::ptrdiff_t>(asked));
+      if (statement.returns_inserted_flag()) out.push_back(it->second.back());
+      result.rows[i] = std::move(out);
+    }
+  }
+  return result;
+}
+
+}  // namespace upsert

@@ -1,0 +1,114 @@
+// Connection: statements through the engine's strategy and driver, retried with backoff outside
+// transactions; transactions; DDL; reconnect. Batches are in batch_runner.cpp.
+
+#include "upsert/connection.hpp"
+
+#include "session/retry.hpp"
+#include "session/session.hpp"
+#include "upsert/error.hpp"
+
+namespace upsert {
+
+namespace detail {
+
+Connection ConnectionAccess::wrap(std::unique_ptr<Driver> driver) {
+  if (!driver) throw Error(ErrorCategory::internal, "a connection needs a driver");
+  auto impl = std::make_unique<Connection::Impl>();
+  impl->strategy = strategy_for(driver->dialect());
+  impl->driver = std::move(driver);
+  return Connection(std::move(impl));
+}
+
+}  // namespace detail
+
+Connection::Connection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Connection::Connection(Connection&&) noexcept = default;
+Connection& Connection::operator=(Connection&&) noexcept = default;
+Connection::~Connection() = default;
+
+Dialect Connection::dialect() const {
+  return impl_->driver->dialect();
+}
+std::string Connection::server_version() {
+  return impl_->driver->server_version();
+}
+bool Connection::in_transaction() const {
+  return impl_->driver->in_transaction();
+}
+void Connection::set_render_options(RenderOptions options) {
+  impl_->render_options = options;
+}
+void Connection::set_retry_policy(RetryPolicy policy) {
+  impl_->retry_policy = policy;
+}
+const ConnectionStats& Connection::stats() const {
+  return impl_->stats;
+}
+
+bool Connection::Impl::prepare_retry(const Error& e, int attempt) {
+  if (attempt >= retry_policy.max_attempts) return false;
+  if (e.category() != ErrorCategory::retryable && e.category() != ErrorCategory::connection) return false;
+  ++stats.retries;
+  detail::back_off(retry_policy.first_backoff, retry_policy.max_backoff, attempt);
+  if (e.category() == ErrorCategory::connection) {
+    // Not sent, so not applied: re-open and try again (a restarting server takes a moment).
+    try {
+      driver->reconnect();
+      ++stats.reconnects;
+    } catch (const Error&) {
+      // Counted as this attempt; the next attempt reconnects again.
+    }
+  }
+  return true;
+}
+
+ExecResult Connection::execute(const Upsert& statement) {
+  return impl_->with_retry([&] { return impl_->strategy->execute(*impl_->driver, statement, impl_->render_options); });
+}
+
+ExecResult Connection::execute_sql(const Sql& sql, const std::vector<Type>& result_types) {
+  return impl_->with_retry([&] { return impl_->driver->run(sql.text, sql.params, result_types); });
+}
+
+std::vector<Row> Connection::query(const Sql& sql, const std::vector<Type>& result_types) {
+  return execute_sql(sql, result_types).rows;
+}
+
+void Connection::execute_script(std::string_view sql) {
+  impl_->with_retry([&] { impl_->driver->run_script(sql); });
+}
+
+void Connection::create_table(const Table& table) {
+  for (const auto& statement : create_table_sql(table, dialect())) execute_script(statement);
+}
+
+void Connection::begin(bool for_write) {
+  impl_->driver->begin(for_write);
+}
+void Connection::commit() {
+  impl_->driver->commit();
+}
+void Connection::rollback() {
+  impl_->driver->rollback();
+}
+
+void Connection::reconnect() {
+  impl_->driver->reconnect();
+}
+
+void Connection::transaction(const std::function<void(Connection&)>& work) {
+  detail::Driver& driver = *impl_->driver;
+  for (int n = 1;; ++n) {
+    try {
+      driver.begin(true);
+      work(*this);
+      driver.commit();
+      return;
+    } catch (const Error& e) {
+      if (driver.in_transaction()) driver.rollback();
+      if (!impl_->prepare_retry(e, n)) throw;
+    }
+  }
+}
+
+}  // namespace upsert

@@ -1,0 +1,59 @@
+#pragma once
+// The session layer's insides: what a Connection holds, and the library's own access to it.
+// Connection (connection.cpp) runs statements with retries and transactions; execute_batch
+// (batch_runner.cpp) runs a batch plan; both go through the strategy of the connection's engine
+// (strategies/) to the driver (driver.hpp).
+
+#include <memory>
+
+#include "session/driver.hpp"
+#include "session/strategies/strategy.hpp"
+#include "upsert/connection.hpp"
+
+namespace upsert {
+
+struct Connection::Impl {
+  std::unique_ptr<detail::Driver> driver;
+  std::unique_ptr<detail::UpsertStrategy> strategy;
+  RenderOptions render_options;
+  RetryPolicy retry_policy;
+  ConnectionStats stats;
+
+  // Runs `attempt`, retrying it per the policy outside a transaction.
+  template <class F>
+  auto with_retry(F&& attempt) -> decltype(attempt()) {
+    // Inside a caller's transaction a failed statement has aborted (or may have aborted) the
+    // whole transaction, so only the caller can retry: surface the error.
+    const bool may_retry = !driver->in_transaction();
+    for (int n = 1;; ++n) {
+      try {
+        ++stats.statements;
+        return attempt();
+      } catch (const Error& e) {
+        if (!may_retry || !prepare_retry(e, n)) throw;
+      }
+    }
+  }
+
+  // After failed attempt number `attempt`: true (having backed off, and re-opened a lost
+  // connection) when the error is transient and attempts remain.
+  bool prepare_retry(const Error& e, int attempt);
+};
+
+namespace detail {
+
+// For the library itself (connect, tests): a Connection from a driver, and the driver behind one.
+struct ConnectionAccess {
+  // A connection over `driver`, with its engine's strategy.
+  static Connection wrap(std::unique_ptr<Driver> driver);
+  // The driver behind `connection`.
+  static Driver& driver(Connection& connection) { return *connection.impl_->driver; }
+  // The parameter limit `connection`'s batches are cut by.
+  static std::size_t batch_max_parameters(Connection& connection) {
+    return connection.impl_->strategy->max_parameters(*connection.impl_->driver);
+  }
+};
+
+}  // namespace detail
+
+}  // namespace upsert

@@ -1,0 +1,45 @@
+// PostgreSQL: upserts render and run as they are (RETURNING and the inserted flag are native).
+// Batch statements go in the column-array form, INSERT ... SELECT * FROM unnest($1::BIGINT[], ...),
+// one binary array per column: measured against multi-row VALUES (6 parameters a row) and libpq's
+// pipeline mode (one single-row upsert per row, one sync) with bench/postgres_batch_forms.cpp, it
+// was the fastest, and its SQL text does not depend on the row count, so one prepared statement
+// serves batches of every size where VALUES prepares (parses and plans) each new row count again.
+
+#include <limits>
+
+#include "render/unnest.hpp"
+#include "session/strategies/strategy.hpp"
+
+namespace upsert::detail {
+
+namespace {
+
+class PostgresqlStrategy final : public UpsertStrategy {
+ public:
+  ExecResult execute_batch_statement(Driver& driver, const Upsert& statement,
+                                     const RenderOptions& /*options*/) override {
+    const ColumnArraySql sql = render_unnest(statement);
+    const std::vector<std::size_t> key_columns = statement.key_positions();
+    const ColumnArrays arrays{statement.row_values(), sql.array_types, statement.insert_columns(), key_columns};
+    return driver.run_column_arrays(sql.text, arrays, sql.params, returning_types(statement));
+  }
+
+  // The column-array form carries any number of rows in one parameter per column, so the
+  // protocol's 65,535-parameter limit never binds: the batch's row cap alone sizes statements.
+  std::size_t max_parameters(const Driver& /*driver*/) const override {
+    return std::numeric_limits<std::size_t>::max();
+  }
+
+  // Measured here, 8 threads of overlapping 1,000-row batches went from about 44,000 to 86,000
+  // rows/s with turns. MariaDB has none: its array-bound batches ran faster with the engine
+  // queuing (about 150,000 against 82,000 rows/s with turns).
+  bool batch_turns() const override { return true; }
+};
+
+}  // namespace
+
+std::unique_ptr<UpsertStrategy> postgresql_strategy() {
+  return std::make_unique<PostgresqlStrategy>();
+}
+
+}  // namespace upsert::detail

@@ -1,0 +1,52 @@
+#pragma once
+// How upserts run on one engine: which SQL to render and which driver primitives to run it with,
+// so that what comes back means what PostgreSQL's would (RETURNING rows, inserted flags), and in
+// which form a batch statement goes fastest. Rendering happens here, never in a driver.
+//
+//   sqlite.cpp      the inserted flag from a key lookup inside the same write transaction
+//   postgresql.cpp  batches in the column-array form (unnest), with batch turns
+//   mysql.cpp       per-row outcomes from affected-row counts, RETURNING read back by key, and
+//                   MariaDB's array binding for batches
+// Every other dialect renders and runs (the base class).
+
+#include <cstddef>
+#include <memory>
+#include <vector>
+
+#include "session/driver.hpp"
+#include "upsert/connection.hpp"
+#include "upsert/render.hpp"
+#include "upsert/statement.hpp"
+
+namespace upsert::detail {
+
+class UpsertStrategy {
+ public:
+  virtual ~UpsertStrategy() = default;
+
+  // Runs an upsert once (no retry).
+  virtual ExecResult execute(Driver& driver, const Upsert& statement, const RenderOptions& options);
+  // Runs one statement of a planned batch (rows merged, sorted, within max_parameters()) once, in
+  // the engine's fastest correct form.
+  virtual ExecResult execute_batch_statement(Driver& driver, const Upsert& statement, const RenderOptions& options) {
+    return execute(driver, statement, options);
+  }
+  // The parameter limit the batch stage cuts statements by, for this strategy's batch form.
+  virtual std::size_t max_parameters(const Driver& driver) const { return driver.max_parameters(); }
+  // True when autocommit batch statements with overlapping key ranges take turns in the client
+  // (BatchOptions::take_turns; src/session/turns.hpp says why).
+  virtual bool batch_turns() const { return false; }
+};
+
+// The strategy for a dialect.
+std::unique_ptr<UpsertStrategy> strategy_for(Dialect dialect);
+
+// The types of a statement's RETURNING columns, then boolean for the inserted flag when asked.
+std::vector<Type> returning_types(const Upsert& statement);
+
+// One strategy per engine (sqlite.cpp, postgresql.cpp, mysql.cpp).
+std::unique_ptr<UpsertStrategy> sqlite_strategy();
+std::unique_ptr<UpsertStrategy> postgresql_strategy();
+std::unique_ptr<UpsertStrategy> mysql_strategy();
+
+}  // namespace upsert::detail
