@@ -49,7 +49,7 @@ struct ConnectionAccess {
   // The driver behind `connection`.
   static Driver& driver(Connection& connection) { return *connection.impl_->driver; }
   // The parameter limit `connection`'s batches are cut by.
-  static std::size_t batch_max_parameters(Connection& connection) {
+  static std::size_t max_parameters(Connection& connection) {
     return connection.impl_->strategy->max_parameters(*connection.impl_->driver);
   }
 };

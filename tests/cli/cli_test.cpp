@@ -15,7 +15,7 @@
 #include <sstream>
 #include <thread>
 
-#include "drivers/engine_fixture.hpp"
+#include "support/engine_fixture.hpp"
 
 namespace upsert::testing {
 namespace {

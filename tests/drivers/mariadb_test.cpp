@@ -15,8 +15,8 @@
 #include <random>
 #include <thread>
 
-#include "drivers/engines.hpp"
 #include "drivers/mysql/url.hpp"
+#include "support/engines.hpp"
 
 namespace upsert {
 namespace {

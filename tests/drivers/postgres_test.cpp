@@ -20,8 +20,9 @@
 #include <thread>
 #include <vector>
 
-#include "drivers/engines.hpp"
 #include "drivers/postgres/error.hpp"
+#include "drivers/postgres/url.hpp"
+#include "support/engines.hpp"
 
 namespace upsert::testing {
 namespace {

@@ -14,10 +14,11 @@
 #include <map>
 #include <thread>
 
-#include "drivers/engines.hpp"
-#include "drivers/sqlite/sqlite_driver.hpp"
+#include "drivers/sqlite/connection.hpp"
+#include "drivers/sqlite/error.hpp"
 #include "session/engines.hpp"
 #include "session/session.hpp"
+#include "support/engines.hpp"
 
 namespace upsert::testing {
 namespace {

@@ -6,7 +6,7 @@
 #include <random>
 #include <thread>
 
-#include "drivers/engine_fixture.hpp"
+#include "support/engine_fixture.hpp"
 
 namespace upsert::testing {
 namespace {

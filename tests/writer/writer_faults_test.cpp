@@ -18,7 +18,7 @@
 #include <string_view>
 #include <thread>
 
-#include "drivers/engine_fixture.hpp"
+#include "support/engine_fixture.hpp"
 
 namespace upsert::testing {
 namespace {

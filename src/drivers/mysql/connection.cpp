@@ -124,16 +124,21 @@ std::string MysqlDriver::database() const {
   return fmt::format("{}/{}", where, target_.database);
 }
 
+PreparedStatement& MysqlDriver::statement(const std::string& text) {
+  if (auto* kept = statements_.find(text)) return **kept;
+  return *statements_.insert(text, std::make_unique<PreparedStatement>(handle(), text));
+}
+
 ExecResult MysqlDriver::run(const std::string& text, std::span<const Value> params,
                             const std::vector<Type>& result_types) {
-  return statements_.get(handle(), text).run(params, result_types, statement_stage());
+  return statement(text).run(params, result_types, statement_stage());
 }
 
 std::optional<std::int64_t> MysqlDriver::run_bulk(const std::string& text,
                                                   const std::vector<std::vector<Value>>& param_rows) {
   if (dialect_ != Dialect::mariadb) return std::nullopt;
   std::int64_t affected_rows = 0;
-  if (!statements_.get(handle(), text).run_bulk(param_rows, statement_stage(), affected_rows)) return std::nullopt;
+  if (!statement(text).run_bulk(param_rows, statement_stage(), affected_rows)) return std::nullopt;
   return affected_rows;
 }
 

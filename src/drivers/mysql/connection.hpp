@@ -4,6 +4,7 @@
 
 #include <mysql.h>
 
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -12,6 +13,7 @@
 
 #include "drivers/mysql/statement.hpp"
 #include "drivers/mysql/url.hpp"
+#include "drivers/statement_cache.hpp"
 #include "session/driver.hpp"
 
 namespace upsert::detail::mysql {
@@ -47,6 +49,8 @@ class MysqlDriver final : public Driver {
   void apply_session_settings();
   // The live handle; throws Error(connection) after a failed reconnect left none.
   MYSQL* handle();
+  // The prepared statement for `text`, prepared on first use.
+  PreparedStatement& statement(const std::string& text);
   // Runs SQL text without parameters, discarding any results.
   void run_text(std::string_view sql, Stage stage);
   // What a lost connection means for a statement sent now.
@@ -56,7 +60,9 @@ class MysqlDriver final : public Driver {
   MYSQL* mysql_ = nullptr;
   Dialect dialect_ = Dialect::mariadb;
   std::string server_version_;
-  StatementCache statements_{64};
+  // Prepared statements by SQL text, least recently used closed first: batches of many sizes
+  // would otherwise pile up server-side statements (max_prepared_stmt_count is server-wide).
+  StatementCache<std::unique_ptr<PreparedStatement>> statements_{64};
   bool in_transaction_ = false;
 };
 

@@ -1,15 +1,13 @@
 #pragma once
-// Prepared statements over libmariadb: typed parameter binds, result rows converted to the
-// requested types, and a small cache keyed by SQL text.
+// Prepared statements over libmariadb: typed parameter binds, array binding, and result rows
+// converted to the requested types. The connection keeps them in the shared statement cache.
 
 #include <mysql.h>
 
 #include <cstddef>
-#include <list>
 #include <memory>
 #include <span>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "drivers/mysql/error.hpp"
@@ -43,25 +41,6 @@ class PreparedStatement {
 
   MYSQL_STMT* stmt_ = nullptr;
   std::string sql_;
-};
-
-// Prepared statements by SQL text, least recently used dropped first: batches of many sizes
-// would otherwise pile up server-side statements (max_prepared_stmt_count is server-wide).
-class StatementCache {
- public:
-  // At most `capacity` statements are kept open.
-  explicit StatementCache(std::size_t capacity) : capacity_(capacity) {}
-
-  // The statement for `sql`, prepared on `connection` on first use.
-  PreparedStatement& get(MYSQL* connection, const std::string& sql);
-  // Closes every statement (before the connection closes, or after it was lost).
-  void clear();
-
- private:
-  using Entry = std::unique_ptr<PreparedStatement>;
-  std::size_t capacity_;
-  std::list<Entry> by_use_;  // most recently used first
-  std::unordered_map<std::string, std::list<Entry>::iterator> by_sql_;
 };
 
 }  // namespace upsert::detail::mysql

@@ -1,6 +1,4 @@
-// The PostgreSQL driver over libpq: one session, statements prepared once per (SQL text,
-// parameter types) and executed with typed parameters, errors mapped by SQLSTATE. Its bulk
-// primitive binds a batch's rows as one binary array per column (arrays.cpp), for the unnest form.
+// The PostgreSQL session: connecting, running prepared statements, transactions.
 //
 // The one subtle part is a lost connection. Before every command the socket is checked for what
 // a server leaves behind when it ends an idle session (a FATAL message, then EOF): finding that
@@ -8,23 +6,19 @@
 // A loss after an autocommit statement or COMMIT was sent is `outcome_unknown`: it may have
 // committed, and only the caller can tell whether running it again is safe.
 
+#include "drivers/postgres/connection.hpp"
+
 #include <fmt/format.h>
 #include <libpq-fe.h>
 #include <poll.h>
 
-#include <charconv>
 #include <cstring>
-#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 
-#include "drivers/postgres/arrays.hpp"
-#include "drivers/postgres/error.hpp"
-#include "drivers/postgres/handles.hpp"
-#include "drivers/postgres/statement_cache.hpp"
-#include "drivers/postgres/values.hpp"
+#include "drivers/postgres/url.hpp"
 #include "session/engines.hpp"
 #include "upsert/error.hpp"
 
@@ -34,21 +28,12 @@ namespace postgres {
 
 namespace {
 
-// Enough for every statement shape an application repeats; beyond it the session is cleared.
-constexpr std::size_t statement_cache_capacity = 256;
-
 // Settings that make text results parse the same way whatever the server's defaults are.
 constexpr const char* session_setup =
     "SET client_encoding TO 'UTF8'; SET TimeZone TO 'UTC'; SET DateStyle TO 'ISO, YMD'; "
     "SET IntervalStyle TO 'postgres'; SET extra_float_digits TO 3; SET bytea_output TO 'hex'";
 
 constexpr const char* begin_sql = "BEGIN ISOLATION LEVEL READ COMMITTED";
-
-// What the server said while the session was idle; kept for the error that reports the loss.
-struct IdleMessage {
-  std::string sqlstate;
-  std::string text;
-};
 
 // libpq hands notices, and errors that arrive while no command runs, to this receiver. Plain
 // notices ("relation ... already exists, skipping") are dropped instead of printed to stderr; a
@@ -78,224 +63,155 @@ bool session_alive(PGconn* conn) {
   return PQstatus(conn) == CONNECTION_OK;
 }
 
-bool succeeded(const PGresult* result) {
-  // PQresultStatus(nullptr) is PGRES_FATAL_ERROR.
-  const ExecStatusType status = PQresultStatus(result);
-  return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY;
+Error rolled_back_instead(const std::optional<Error>& earlier) {
+  if (!earlier) {
+    return Error(ErrorCategory::invalid_argument,
+                 "COMMIT rolled the transaction back instead: a statement in it failed; run the transaction again",
+                 "25P02", "COMMIT");
+  }
+  // The earlier error's category says what to do (retryable for a deadlock, constraint, ...).
+  return Error(
+      earlier->category(),
+      fmt::format("COMMIT rolled the transaction back instead, because a statement in it failed: {}", earlier->what()),
+      earlier->engine_code(), earlier->sql());
 }
-
-std::int64_t affected_rows(const PGresult* result) {
-  const std::string_view text = PQcmdTuples(const_cast<PGresult*>(result));
-  std::int64_t rows = 0;
-  std::from_chars(text.data(), text.data() + text.size(), rows);  // "" (DDL) leaves 0
-  return rows;
-}
-
-// libpq's URI syntax errors are the caller's to fix, not a connection problem.
-void check_url_syntax(const std::string& url) {
-  char* error = nullptr;
-  PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
-  if (options != nullptr) {
-    PQconninfoFree(options);
-    return;
-  }
-  std::string reason = error != nullptr ? error : "out of memory";
-  PQfreemem(error);
-  while (!reason.empty() && reason.back() == '\n') reason.pop_back();
-  throw Error(ErrorCategory::invalid_argument,
-              fmt::format("cannot read the PostgreSQL URL {}: {}; write it as "
-                          "postgresql://user:password@host:port/database?param=value (see libpq's connection URIs)",
-                          redact_url(url), reason));
-}
-
-class PostgresDriver final : public Driver {
- public:
-  explicit PostgresDriver(std::string url) : url_(std::move(url)) {
-    check_url_syntax(url_);
-    open();
-  }
-
-  Dialect dialect() const override { return Dialect::postgresql; }
-
-  std::string server_version() override {
-    if (!conn_) throw connection_lost("", "", "", LossMeans::nothing_applied);
-    const char* version = PQparameterStatus(conn_.get(), "server_version");
-    return version != nullptr ? version : std::to_string(PQserverVersion(conn_.get()));
-  }
-
-  std::string database() const override { return url_; }
-
-  ExecResult run(const std::string& text, std::span<const Value> params,
-                 const std::vector<Type>& result_types) override {
-    const BoundParams bound(params, text);
-    return run_bound(text, bound, result_types);
-  }
-
-  ExecResult run_column_arrays(const std::string& text, const ColumnArrays& arrays, std::span<const Value> params,
-                               const std::vector<Type>& result_types) override {
-    const BoundParams bound(column_arrays(arrays, text, integer_datetimes_), params, text);
-    return run_bound(text, bound, result_types);
-  }
-
-  void run_script(std::string_view sql) override {
-    const std::string text(sql);
-    PGconn* conn = live(text);
-    ResultHandle result(PQexec(conn, text.c_str()));
-    if (!succeeded(result.get())) fail(error_from_result(result.get(), conn, text, loss_after_sending()));
-  }
-
-  void begin(bool /*for_write*/) override {
-    // Row locks taken by the upserts themselves are all a writer needs; nothing like SQLite's
-    // BEGIN IMMEDIATE is required.
-    if (in_transaction_) {
-      throw Error(ErrorCategory::invalid_argument,
-                  "begin() inside an open transaction: commit() or rollback() it first");
-    }
-    PGconn* conn = live(begin_sql);
-    ResultHandle result(PQexec(conn, begin_sql));
-    // BEGIN changes nothing, so even a loss after sending it leaves nothing applied.
-    if (!succeeded(result.get())) throw error_from_result(result.get(), conn, begin_sql, LossMeans::nothing_applied);
-    in_transaction_ = true;
-    transaction_error_.reset();
-  }
-
-  void commit() override {
-    if (!in_transaction_) throw Error(ErrorCategory::invalid_argument, "commit() without begin()");
-    // Whatever happens below, the transaction is over.
-    in_transaction_ = false;
-    std::optional<Error> earlier = std::exchange(transaction_error_, std::nullopt);
-    // A session found dead before COMMIT was sent took the transaction with it: not committed.
-    PGconn* conn = live("COMMIT", LossMeans::transaction_lost);
-    ResultHandle result(PQexec(conn, "COMMIT"));
-    if (!succeeded(result.get())) throw error_from_result(result.get(), conn, "COMMIT", LossMeans::maybe_applied);
-    // COMMIT of a transaction that an error aborted "succeeds" with the tag ROLLBACK.
-    if (std::string_view(PQcmdStatus(result.get())) == "ROLLBACK") throw rolled_back_instead(earlier);
-  }
-
-  void rollback() override {
-    in_transaction_ = false;
-    transaction_error_.reset();
-    // A dead session has rolled back already; errors here leave nothing to undo, so they are ignored.
-    if (!conn_ || !session_alive(conn_.get()) || PQtransactionStatus(conn_.get()) == PQTRANS_IDLE) return;
-    ResultHandle ignored(PQexec(conn_.get(), "ROLLBACK"));
-  }
-
-  bool in_transaction() const override { return in_transaction_; }
-
-  void reconnect() override {
-    in_transaction_ = false;
-    transaction_error_.reset();
-    open();
-  }
-
- private:
-  // Runs `sql` (prepared once per session) with `params`; result columns become `result_types`.
-  ExecResult run_bound(const std::string& sql, const BoundParams& params, const std::vector<Type>& result_types) {
-    PGconn* conn = live(sql);
-    const std::string& name = prepared(conn, sql, params);
-    ResultHandle result(
-        PQexecPrepared(conn, name.c_str(), params.count(), params.values(), params.lengths(), params.formats(), 0));
-    if (!succeeded(result.get())) {
-      // Someone deallocated our statements (DEALLOCATE / DISCARD ALL in a script, a pooler): forget
-      // them all so the retry that 26000 asks for prepares again.
-      const char* sqlstate = PQresultErrorField(result.get(), PG_DIAG_SQLSTATE);
-      if (sqlstate != nullptr && std::string_view(sqlstate) == "26000") statements_.clear();
-      fail(error_from_result(result.get(), conn, sql, loss_after_sending()));
-    }
-    ExecResult out;
-    out.affected_rows = affected_rows(result.get());
-    out.rows = read_rows(result.get(), result_types, sql);
-    return out;
-  }
-
-  // A fresh session: the old one is closed first (it holds a server slot), then the new one is
-  // made and set up. On failure the driver stays unconnected until the next reconnect().
-  void open() {
-    conn_.reset();
-    statements_.clear();
-    idle_ = {};
-    // connect_timeout comes before dbname so the URL can override it; without one, connecting to
-    // an unreachable host would wait for the OS's TCP timeout.
-    const char* keys[] = {"connect_timeout", "fallback_application_name", "dbname", nullptr};
-    const char* values[] = {"10", "upsert", url_.c_str(), nullptr};
-    ConnHandle conn(PQconnectdbParams(keys, values, /*expand_dbname=*/1));
-    if (!conn) throw connect_error("libpq is out of memory", url_);
-    if (PQstatus(conn.get()) != CONNECTION_OK) throw connect_error(PQerrorMessage(conn.get()), url_);
-    PQsetNoticeReceiver(conn.get(), receive_notice, &idle_);
-    // Off only on servers before 10 built to keep timestamps as doubles; binary timestamps differ there.
-    const char* integer_datetimes = PQparameterStatus(conn.get(), "integer_datetimes");
-    integer_datetimes_ = integer_datetimes == nullptr || std::string_view(integer_datetimes) == "on";
-    ResultHandle setup(PQexec(conn.get(), session_setup));
-    if (!succeeded(setup.get())) {
-      throw error_from_result(setup.get(), conn.get(), session_setup, LossMeans::nothing_applied);
-    }
-    conn_ = std::move(conn);
-  }
-
-  // What a lost session means for a command not sent yet: inside a transaction, the transaction.
-  LossMeans loss_before_sending() const {
-    return in_transaction_ ? LossMeans::transaction_lost : LossMeans::nothing_applied;
-  }
-  // What a lost session means once the command was sent.
-  LossMeans loss_after_sending() const {
-    return in_transaction_ ? LossMeans::transaction_lost : LossMeans::maybe_applied;
-  }
-
-  // The session, checked just before sending `sql`; throws the connection error if it is gone.
-  PGconn* live(const std::string& sql) { return live(sql, loss_before_sending()); }
-  PGconn* live(const std::string& sql, LossMeans if_dead) {
-    if (!conn_) throw connection_lost("not connected since the last reconnect failed", "", sql, if_dead);
-    if (!session_alive(conn_.get())) throw connection_lost(idle_.text, idle_.sqlstate, sql, if_dead);
-    return conn_.get();
-  }
-
-  // The name of the statement prepared for `sql` with these parameter types, preparing it first
-  // if needed. PREPARE changes no data, so losing the session here is never outcome_unknown.
-  const std::string& prepared(PGconn* conn, const std::string& sql, const BoundParams& params) {
-    if (const std::string* name = statements_.find(sql, params.types())) return *name;
-    if (statements_.full()) {
-      // Prepared statements belong to the session, not the transaction: this is safe inside one.
-      ResultHandle result(PQexec(conn, "DEALLOCATE ALL"));
-      if (!succeeded(result.get()))
-        fail(error_from_result(result.get(), conn, "DEALLOCATE ALL", loss_before_sending()));
-      statements_.clear();
-    }
-    std::string name = statements_.next_name();
-    ResultHandle result(PQprepare(conn, name.c_str(), sql.c_str(), params.count(), params.types().data()));
-    if (!succeeded(result.get())) fail(error_from_result(result.get(), conn, sql, loss_before_sending()));
-    return statements_.remember(sql, params.types(), std::move(name));
-  }
-
-  // Throws `error`, remembering the first one of a transaction: the server has aborted the
-  // transaction, and commit() reports why.
-  [[noreturn]] void fail(Error error) {
-    if (in_transaction_ && !transaction_error_) transaction_error_ = error;
-    throw std::move(error);
-  }
-
-  static Error rolled_back_instead(const std::optional<Error>& earlier) {
-    if (!earlier) {
-      return Error(ErrorCategory::invalid_argument,
-                   "COMMIT rolled the transaction back instead: a statement in it failed; run the transaction again",
-                   "25P02", "COMMIT");
-    }
-    // The earlier error's category says what to do (retryable for a deadlock, constraint, ...).
-    return Error(earlier->category(),
-                 fmt::format("COMMIT rolled the transaction back instead, because a statement in it failed: {}",
-                             earlier->what()),
-                 earlier->engine_code(), earlier->sql());
-  }
-
-  std::string url_;
-  ConnHandle conn_;
-  StatementCache statements_{statement_cache_capacity};
-  IdleMessage idle_;  // written by receive_notice; the driver never moves (it lives behind a unique_ptr)
-  bool in_transaction_ = false;
-  bool integer_datetimes_ = true;  // the server's binary timestamps count microseconds (see column_arrays)
-  std::optional<Error> transaction_error_;
-};
 
 }  // namespace
+
+PostgresDriver::PostgresDriver(std::string url) : url_(std::move(url)) {
+  check_url_syntax(url_);
+  open();
+}
+
+std::string PostgresDriver::server_version() {
+  if (!conn_) throw connection_lost("", "", "", LossMeans::nothing_applied);
+  const char* version = PQparameterStatus(conn_.get(), "server_version");
+  return version != nullptr ? version : std::to_string(PQserverVersion(conn_.get()));
+}
+
+ExecResult PostgresDriver::run(const std::string& text, std::span<const Value> params,
+                               const std::vector<Type>& result_types) {
+  const BoundParams bound(params, text);
+  return run_bound(text, bound, result_types);
+}
+
+ExecResult PostgresDriver::run_column_arrays(const std::string& text, const ColumnArrays& arrays,
+                                             std::span<const Value> params, const std::vector<Type>& result_types) {
+  const BoundParams bound(column_arrays(arrays, text, integer_datetimes_), params, text);
+  return run_bound(text, bound, result_types);
+}
+
+void PostgresDriver::run_script(std::string_view sql) {
+  const std::string text(sql);
+  PGconn* conn = live(text);
+  ResultHandle result(PQexec(conn, text.c_str()));
+  if (!succeeded(result.get())) fail(error_from_result(result.get(), conn, text, loss_after_sending()));
+}
+
+void PostgresDriver::begin(bool /*for_write*/) {
+  if (in_transaction_) {
+    throw Error(ErrorCategory::invalid_argument, "begin() inside an open transaction: commit() or rollback() it first");
+  }
+  PGconn* conn = live(begin_sql);
+  ResultHandle result(PQexec(conn, begin_sql));
+  // BEGIN changes nothing, so even a loss after sending it leaves nothing applied.
+  if (!succeeded(result.get())) throw error_from_result(result.get(), conn, begin_sql, LossMeans::nothing_applied);
+  in_transaction_ = true;
+  transaction_error_.reset();
+}
+
+void PostgresDriver::commit() {
+  if (!in_transaction_) throw Error(ErrorCategory::invalid_argument, "commit() without begin()");
+  // Whatever happens below, the transaction is over.
+  in_transaction_ = false;
+  std::optional<Error> earlier = std::exchange(transaction_error_, std::nullopt);
+  // A session found dead before COMMIT was sent took the transaction with it: not committed.
+  PGconn* conn = live("COMMIT", LossMeans::transaction_lost);
+  ResultHandle result(PQexec(conn, "COMMIT"));
+  if (!succeeded(result.get())) throw error_from_result(result.get(), conn, "COMMIT", LossMeans::maybe_applied);
+  // COMMIT of a transaction that an error aborted "succeeds" with the tag ROLLBACK.
+  if (std::string_view(PQcmdStatus(result.get())) == "ROLLBACK") throw rolled_back_instead(earlier);
+}
+
+void PostgresDriver::rollback() {
+  in_transaction_ = false;
+  transaction_error_.reset();
+  // A dead session has rolled back already; errors here leave nothing to undo, so they are ignored.
+  if (!conn_ || !session_alive(conn_.get()) || PQtransactionStatus(conn_.get()) == PQTRANS_IDLE) return;
+  ResultHandle ignored(PQexec(conn_.get(), "ROLLBACK"));
+}
+
+void PostgresDriver::reconnect() {
+  in_transaction_ = false;
+  transaction_error_.reset();
+  open();
+}
+
+ExecResult PostgresDriver::run_bound(const std::string& sql, const BoundParams& params,
+                                     const std::vector<Type>& result_types) {
+  PGconn* conn = live(sql);
+  const std::string& name = prepared(conn, sql, params);
+  ResultHandle result(
+      PQexecPrepared(conn, name.c_str(), params.count(), params.values(), params.lengths(), params.formats(), 0));
+  if (!succeeded(result.get())) {
+    // Someone deallocated our statements (DEALLOCATE / DISCARD ALL in a script, a pooler): forget
+    // them all so the retry that 26000 asks for prepares again.
+    const char* sqlstate = PQresultErrorField(result.get(), PG_DIAG_SQLSTATE);
+    if (sqlstate != nullptr && std::string_view(sqlstate) == "26000") statements_.clear();
+    fail(error_from_result(result.get(), conn, sql, loss_after_sending()));
+  }
+  ExecResult out;
+  out.affected_rows = affected_rows(result.get());
+  out.rows = read_rows(result.get(), result_types, sql);
+  return out;
+}
+
+void PostgresDriver::open() {
+  conn_.reset();
+  statements_.clear();
+  idle_ = {};
+  // connect_timeout comes before dbname so the URL can override it; without one, connecting to
+  // an unreachable host would wait for the OS's TCP timeout.
+  const char* keys[] = {"connect_timeout", "fallback_application_name", "dbname", nullptr};
+  const char* values[] = {"10", "upsert", url_.c_str(), nullptr};
+  ConnHandle conn(PQconnectdbParams(keys, values, /*expand_dbname=*/1));
+  if (!conn) throw connect_error("libpq is out of memory", url_);
+  if (PQstatus(conn.get()) != CONNECTION_OK) throw connect_error(PQerrorMessage(conn.get()), url_);
+  PQsetNoticeReceiver(conn.get(), receive_notice, &idle_);
+  // Off only on servers before 10 built to keep timestamps as doubles; binary timestamps differ there.
+  const char* integer_datetimes = PQparameterStatus(conn.get(), "integer_datetimes");
+  integer_datetimes_ = integer_datetimes == nullptr || std::string_view(integer_datetimes) == "on";
+  ResultHandle setup(PQexec(conn.get(), session_setup));
+  if (!succeeded(setup.get())) {
+    throw error_from_result(setup.get(), conn.get(), session_setup, LossMeans::nothing_applied);
+  }
+  conn_ = std::move(conn);
+}
+
+PGconn* PostgresDriver::live(const std::string& sql, LossMeans if_dead) {
+  if (!conn_) throw connection_lost("not connected since the last reconnect failed", "", sql, if_dead);
+  if (!session_alive(conn_.get())) throw connection_lost(idle_.text, idle_.sqlstate, sql, if_dead);
+  return conn_.get();
+}
+
+const std::string& PostgresDriver::prepared(PGconn* conn, const std::string& sql, const BoundParams& params) {
+  if (const std::string* name = statements_.find(sql, params.types())) return *name;
+  if (statements_.full()) {
+    // Prepared statements belong to the session, not the transaction: this is safe inside one.
+    ResultHandle result(PQexec(conn, "DEALLOCATE ALL"));
+    if (!succeeded(result.get())) fail(error_from_result(result.get(), conn, "DEALLOCATE ALL", loss_before_sending()));
+    statements_.clear();
+  }
+  std::string name = statements_.next_name();
+  ResultHandle result(PQprepare(conn, name.c_str(), sql.c_str(), params.count(), params.types().data()));
+  if (!succeeded(result.get())) fail(error_from_result(result.get(), conn, sql, loss_before_sending()));
+  return statements_.remember(sql, params.types(), std::move(name));
+}
+
+void PostgresDriver::fail(Error error) {
+  if (in_transaction_ && !transaction_error_) transaction_error_ = error;
+  throw std::move(error);
+}
 
 }  // namespace postgres
 

@@ -8,6 +8,8 @@
 
 #include <algorithm>
 
+#include "drivers/postgres/url.hpp"
+
 namespace upsert::detail::postgres {
 
 namespace {
@@ -172,27 +174,6 @@ Error error_from_result(const PGresult* result, const PGconn* conn, std::string 
   }
   message += fmt::format(". {}", advice(category, sqlstate));
   return Error(category, std::move(message), sqlstate, std::move(sql));
-}
-
-std::string redact_url(std::string_view url) {
-  std::string out(url);
-  const auto scheme_end = out.find("://");
-  if (scheme_end == std::string::npos) return out;
-  // user:password@host: the password is percent-encoded, so the last '@' of the authority ends it.
-  const auto start = scheme_end + 3;
-  const auto authority_end = std::min(out.find_first_of("/?", start), out.size());
-  const auto at = out.rfind('@', authority_end);
-  if (at != std::string::npos && at >= start) {
-    const auto colon = out.find(':', start);
-    if (colon < at) out.replace(colon + 1, at - colon - 1, "***");
-  }
-  // ?password=... in the query.
-  for (auto pos = out.find("password=", start); pos != std::string::npos; pos = out.find("password=", pos + 1)) {
-    if (out[pos - 1] != '?' && out[pos - 1] != '&') continue;
-    const auto value = pos + std::string_view("password=").size();
-    out.replace(value, std::min(out.find('&', value), out.size()) - value, "***");
-  }
-  return out;
 }
 
 Error connect_error(std::string_view reason, std::string_view url) {

@@ -39,7 +39,4 @@ Error connection_lost(std::string_view server_message, std::string_view sqlstate
 // The Error for a failed connect, with libpq's reason; the URL's password is masked.
 Error connect_error(std::string_view reason, std::string_view url);
 
-// `url` with the password of its user-info part replaced by "***", for messages.
-std::string redact_url(std::string_view url);
-
 }  // namespace upsert::detail::postgres

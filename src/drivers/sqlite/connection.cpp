@@ -1,41 +1,23 @@
-// The SQLite connection: URL, opening with WAL and a busy timeout, the write turn, transactions.
+// The SQLite connection: opening with WAL and a busy timeout, the write turn, statements, transactions.
+
+#include "drivers/sqlite/connection.hpp"
 
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 #include <sqlite3.h>
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <filesystem>
-#include <limits>
 #include <map>
 #include <optional>
 #include <thread>
 
-#include "drivers/sqlite/sqlite_driver.hpp"
+#include "drivers/sqlite/error.hpp"
 #include "session/engines.hpp"
 
 namespace upsert::detail {
 
 namespace {
-
-constexpr std::string_view url_forms =
-    "write sqlite:PATH (a relative or absolute file path) or sqlite::memory:, optionally followed by "
-    "?busy_timeout_ms=N";
-
-Error bad_url(std::string_view url, std::string_view why) {
-  return Error(ErrorCategory::invalid_argument, fmt::format("bad SQLite URL \"{}\": {}; {}", url, why, url_forms));
-}
-
-int parse_busy_timeout(std::string_view url, std::string_view value) {
-  int ms = 0;
-  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), ms);
-  if (value.empty() || ec != std::errc() || end != value.data() + value.size() || ms < 0) {
-    throw bad_url(url, fmt::format("busy_timeout_ms=\"{}\" is not a whole number of milliseconds (0 or more)", value));
-  }
-  return ms;
-}
 
 // The write-turn mutex of a database file, shared by every connection of the process to it.
 std::shared_ptr<std::timed_mutex> write_turn_for(const std::string& path) {
@@ -52,34 +34,6 @@ std::shared_ptr<std::timed_mutex> write_turn_for(const std::string& path) {
 }
 
 }  // namespace
-
-SqliteUrl parse_sqlite_url(std::string_view url) {
-  constexpr std::string_view scheme = "sqlite:";
-  if (url.substr(0, scheme.size()) != scheme) throw bad_url(url, "it does not start with sqlite:");
-  std::string_view rest = url.substr(scheme.size());
-  const auto question = rest.find('?');
-  const std::string_view path = rest.substr(0, question);
-  if (path.empty()) throw bad_url(url, "the path is empty");
-  if (path.substr(0, 2) == "//")
-    throw bad_url(url, "the sqlite:// form is not read here (is \"//\" part of the path?)");
-  SqliteUrl out;
-  out.path = std::string(path);
-  if (question == std::string_view::npos) return out;
-  std::string_view query = rest.substr(question + 1);
-  for (;;) {
-    const auto amp = query.find('&');
-    const std::string_view item = query.substr(0, amp);
-    const auto eq = item.find('=');
-    const std::string_view name = item.substr(0, eq);
-    if (name != "busy_timeout_ms" || eq == std::string_view::npos) {
-      throw bad_url(url, fmt::format("unknown parameter \"{}\" (the only one is busy_timeout_ms=N)", item));
-    }
-    out.busy_timeout_ms = parse_busy_timeout(url, item.substr(eq + 1));
-    if (amp == std::string_view::npos) break;
-    query = query.substr(amp + 1);
-  }
-  return out;
-}
 
 std::unique_ptr<Driver> open_sqlite(std::string_view url) {
   return std::make_unique<SqliteDriver>(parse_sqlite_url(url));
@@ -138,7 +92,6 @@ void SqliteDriver::open() {
     throw sqlite_error(code, message, "");
   }
   db_ = db;
-  statements_.reset_handle(db_);
   sqlite3_extended_result_codes(db_, 1);
   // Many threads and processes writing one file wait for the lock instead of failing at once.
   sqlite3_busy_timeout(db_, url_.busy_timeout_ms);
@@ -220,7 +173,8 @@ sqlite3_stmt* SqliteDriver::prepare(const std::string& text) {
     throw Error(ErrorCategory::connection, "the SQLite connection is closed (re-opening it failed): reconnect", "",
                 text);
   }
-  return statements_.get(text);
+  if (SqliteStatement* kept = statements_.find(text)) return kept->get();
+  return statements_.insert(text, prepare_statement(db_, text)).get();
 }
 
 ExecResult SqliteDriver::run_own(const std::string& text, const std::vector<Type>& result_types) {

@@ -1,12 +1,12 @@
 // SQLite's extended result codes mapped onto upsert::ErrorCategory, with a hint per category that
 // tells the caller what to do.
 
+#include "drivers/sqlite/error.hpp"
+
 #include <fmt/format.h>
 #include <sqlite3.h>
 
 #include <iterator>
-
-#include "drivers/sqlite/sqlite_driver.hpp"
 
 namespace upsert::detail {
 

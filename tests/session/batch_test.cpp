@@ -8,8 +8,8 @@
 #include <random>
 #include <thread>
 
-#include "drivers/engine_fixture.hpp"
 #include "session/session.hpp"
+#include "support/engine_fixture.hpp"
 
 namespace upsert::testing {
 namespace {
@@ -102,7 +102,7 @@ std::size_t statements_for(std::size_t rows, std::size_t width, std::size_t per_
 
 TEST_P(Batches, ChunkBoundariesAtTheParameterLimit) {
   const std::size_t engine_limit = max_parameters(db().dialect());
-  const std::size_t per_batch = detail::ConnectionAccess::batch_max_parameters(db());
+  const std::size_t per_batch = detail::ConnectionAccess::max_parameters(db());
   if (GetParam() == Engine::postgres) {
     // PostgreSQL batches bind one array per column, so the protocol's 65,535 never binds; the
     // rows below still cross it in the one-value-per-parameter sense.

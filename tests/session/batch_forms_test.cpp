@@ -4,7 +4,7 @@
 
 #include <random>
 
-#include "drivers/engine_fixture.hpp"
+#include "support/engine_fixture.hpp"
 
 namespace upsert::testing {
 namespace {

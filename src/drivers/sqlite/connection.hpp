@@ -1,86 +1,25 @@
 #pragma once
 // The SQLite driver over libsqlite3: one connection per thread (opened SQLITE_OPEN_NOMUTEX), WAL,
-// a busy timeout, BEGIN IMMEDIATE for writes, and a cache of prepared statements.
-// This header is private (src/), so sqlite3.h never reaches a user; the driver tests include it to
-// look inside the statement cache.
+// a busy timeout, BEGIN IMMEDIATE for writes, the write turn between connections of one process,
+// and a cache of prepared statements. This header is private (src/), so sqlite3.h never reaches a
+// user; the driver tests include it to look inside the statement cache.
 
-#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
+#include "drivers/sqlite/statement.hpp"
+#include "drivers/sqlite/url.hpp"
+#include "drivers/statement_cache.hpp"
 #include "session/driver.hpp"
-#include "upsert/error.hpp"
 
 struct sqlite3;
 struct sqlite3_stmt;
 
 namespace upsert::detail {
-
-/// What a `sqlite:` URL says.
-struct SqliteUrl {
-  std::string path;              ///< the file path as given, or ":memory:"
-  int busy_timeout_ms = 30'000;  ///< how long a statement waits for another writer's lock
-  /// True for `sqlite::memory:` (a private database that lives as long as the connection).
-  bool in_memory() const { return path == ":memory:"; }
-};
-
-/// Parses `sqlite:PATH` or `sqlite::memory:`, optionally followed by `?busy_timeout_ms=N`;
-/// throws Error(invalid_argument) naming the accepted forms for anything else.
-SqliteUrl parse_sqlite_url(std::string_view url);
-
-/// The category of an SQLite extended result code; `message` (sqlite3_errmsg) tells the few codes
-/// apart that mean different things, such as an int64 overflow seen as a REAL in an INTEGER column.
-ErrorCategory sqlite_error_category(int extended_code, std::string_view message);
-
-/// The name of an SQLite (extended) result code, e.g. "SQLITE_CONSTRAINT_UNIQUE".
-std::string sqlite_code_name(int extended_code);
-
-/// An upsert::Error for an SQLite failure: category, code name, engine message, a hint and the SQL.
-Error sqlite_error(int extended_code, std::string_view engine_message, std::string sql);
-
-/// Prepared statements of one connection, keyed by SQL text, least recently used evicted first.
-class StatementCache {
- public:
-  /// A cache for `db` (not owned).
-  explicit StatementCache(sqlite3* db = nullptr) : db_(db) {}
-  StatementCache(const StatementCache&) = delete;
-  StatementCache& operator=(const StatementCache&) = delete;
-  ~StatementCache() { clear(); }
-
-  /// The prepared statement for `sql`, prepared (SQLITE_PREPARE_PERSISTENT) on first use.
-  sqlite3_stmt* get(const std::string& sql);
-  /// Finalizes every statement (before the connection closes or re-opens).
-  void clear();
-  /// Uses another connection handle; the cache must be empty.
-  void reset_handle(sqlite3* db);
-  /// The number of cached statements.
-  std::size_t size() const { return entries_.size(); }
-
- private:
-  struct Entry {
-    sqlite3_stmt* statement = nullptr;
-    std::uint64_t last_used = 0;
-  };
-  // Enough for every statement shape an application repeats; multi-row batches of varying size
-  // would otherwise grow the cache without bound.
-  static constexpr std::size_t capacity = 64;
-  void evict_least_recently_used();
-
-  sqlite3* db_;
-  std::unordered_map<std::string, Entry> entries_;
-  std::uint64_t clock_ = 0;
-};
-
-/// Binds `params` to `statement` (prepared from `text`), steps it to the end and converts the rows
-/// to `result_types` (columns beyond them come back as text). Resets the statement and clears its
-/// bindings on the way out, even on error. `affected_rows` counts the rows the statement itself changed.
-ExecResult run_statement(sqlite3* db, sqlite3_stmt* statement, const std::string& text, std::span<const Value> params,
-                         const std::vector<Type>& result_types);
 
 /// A Driver over one SQLite database file (or a private in-memory database).
 class SqliteDriver final : public Driver {
@@ -142,11 +81,15 @@ class SqliteDriver final : public Driver {
   // Holds the write turn for one statement outside a transaction.
   class ScopedWriteTurn;
 
+  // Enough for every statement shape an application repeats; multi-row batches of varying size
+  // would otherwise grow the cache without bound.
+  static constexpr std::size_t statement_cache_capacity = 64;
+
   SqliteUrl url_;
   std::shared_ptr<std::timed_mutex> write_turn_;  // shared by the connections to one file
   std::unique_lock<std::timed_mutex> holding_turn_;
   sqlite3* db_ = nullptr;
-  StatementCache statements_;
+  StatementCache<SqliteStatement> statements_{statement_cache_capacity};
   bool in_transaction_ = false;
 };
 

@@ -7,7 +7,7 @@
 #include <optional>
 #include <random>
 
-#include "drivers/engine_fixture.hpp"
+#include "support/engine_fixture.hpp"
 
 namespace upsert::testing {
 namespace {

@@ -8,7 +8,7 @@
 #include <memory>
 #include <vector>
 
-#include "drivers/engines.hpp"
+#include "support/engines.hpp"
 
 namespace upsert::testing {
 

@@ -3,7 +3,7 @@
 
 #include <limits>
 
-#include "drivers/engine_fixture.hpp"
+#include "support/engine_fixture.hpp"
 
 namespace upsert::testing {
 namespace {
