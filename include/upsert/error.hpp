@@ -26,26 +26,59 @@ enum class ErrorCategory {
 /// The name of a category, e.g. "retryable".
 UPSERT_EXPORT std::string_view category_name(ErrorCategory category);
 
-/// An error with its category; engine errors also carry the engine's code, message and the SQL.
+/// Which kind of constraint refused a row (for Error(constraint)).
+enum class ConstraintKind {
+  none,         ///< not a constraint violation, or one of another kind (a trigger, an exclusion constraint)
+  unique,       ///< a unique key or the primary key
+  not_null,     ///< NOT NULL
+  check,        ///< a CHECK constraint
+  foreign_key,  ///< a foreign key
+};
+
+/// The name of a constraint kind, e.g. "foreign_key".
+UPSERT_EXPORT std::string_view constraint_kind_name(ConstraintKind kind);
+
+/// What a database engine reported with a failure, beyond its message.
+struct EngineError {
+  std::string code;      ///< the engine's own code: SQLSTATE, "errno (SQLSTATE)", or SQLite's result code name
+  std::string sqlstate;  ///< the SQLSTATE where the engine has one (PostgreSQL, MySQL/MariaDB); empty on SQLite
+  ConstraintKind constraint = ConstraintKind::none;  ///< for a constraint violation, its kind
+  bool retryable = false;                            ///< running the statement again may succeed
+};
+
+/// An error with its category; engine errors also carry the engine's code, the facts a caller
+/// branches on (constraint kind, SQLSTATE, whether a retry can help) and the SQL.
 class UPSERT_EXPORT Error : public std::runtime_error {
  public:
   /// An error raised by the library itself; `message` names the cause and the fix.
   Error(ErrorCategory category, std::string message);
-  /// An error reported by a database engine.
+  /// An error about `sql`; `engine_code` is the engine's code, if an engine reported it.
   Error(ErrorCategory category, std::string message, std::string engine_code, std::string sql);
+  /// An error reported by a database engine.
+  Error(ErrorCategory category, std::string message, EngineError engine, std::string sql);
 
   /// The category.
   ErrorCategory category() const { return category_; }
-  /// True when retrying the same statement may succeed.
-  bool retryable() const { return category_ == ErrorCategory::retryable; }
+  /// For a constraint violation, which kind of constraint; none otherwise.
+  ConstraintKind constraint() const { return engine_.constraint; }
+  /// The SQLSTATE where the engine has one (PostgreSQL, MySQL/MariaDB); empty on SQLite and for
+  /// library errors.
+  const std::string& sqlstate() const { return engine_.sqlstate; }
+  /// True when running the same statement (inside a transaction: the whole transaction) again may
+  /// succeed: a transient conflict (deadlock, serialization failure, busy, lock timeout), or a lost
+  /// connection that applied nothing (on a new connection; Connection reconnects by itself).
+  /// False for permanent errors and for an outcome_unknown statement, which may have been applied.
+  bool retryable() const { return engine_.retryable; }
   /// The engine's own code (SQLSTATE, errno, extended result code); empty for library errors.
-  const std::string& engine_code() const { return engine_code_; }
+  const std::string& engine_code() const { return engine_.code; }
   /// The SQL that failed; empty for library errors.
   const std::string& sql() const { return sql_; }
+  /// What the engine reported, to pass on with another message.
+  const EngineError& engine() const { return engine_; }
 
  private:
   ErrorCategory category_;
-  std::string engine_code_;
+  EngineError engine_;
   std::string sql_;
 };
 

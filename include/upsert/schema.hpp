@@ -6,6 +6,9 @@
 #include <string_view>
 #include <vector>
 
+// error.hpp first: ConstraintKind::not_null must be declared before the not_null below, or GCC's
+// -Wshadow takes the enumerator for a shadow of it.
+#include "upsert/error.hpp"
 #include "upsert/export.hpp"
 #include "upsert/expr.hpp"
 #include "upsert/value.hpp"

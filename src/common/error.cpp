@@ -18,13 +18,35 @@ std::string_view category_name(ErrorCategory category) {
   return "unknown";
 }
 
+std::string_view constraint_kind_name(ConstraintKind kind) {
+  switch (kind) {
+    case ConstraintKind::none: return "none";
+    case ConstraintKind::unique: return "unique";
+    case ConstraintKind::not_null: return "not_null";
+    case ConstraintKind::check: return "check";
+    case ConstraintKind::foreign_key: return "foreign_key";
+  }
+  return "unknown";
+}
+
+namespace {
+
+// Without an engine's word: a transient conflict, or a connection lost before anything was sent.
+bool retryable_by_category(ErrorCategory category) {
+  return category == ErrorCategory::retryable || category == ErrorCategory::connection;
+}
+
+}  // namespace
+
 Error::Error(ErrorCategory category, std::string message)
-    : std::runtime_error(std::move(message)), category_(category) {}
+    : Error(category, std::move(message), std::string(), std::string()) {}
 
 Error::Error(ErrorCategory category, std::string message, std::string engine_code, std::string sql)
-    : std::runtime_error(std::move(message)),
-      category_(category),
-      engine_code_(std::move(engine_code)),
-      sql_(std::move(sql)) {}
+    : Error(category, std::move(message),
+            EngineError{.code = std::move(engine_code), .retryable = retryable_by_category(category)}, std::move(sql)) {
+}
+
+Error::Error(ErrorCategory category, std::string message, EngineError engine, std::string sql)
+    : std::runtime_error(std::move(message)), category_(category), engine_(std::move(engine)), sql_(std::move(sql)) {}
 
 }  // namespace upsert

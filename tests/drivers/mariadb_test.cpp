@@ -184,6 +184,8 @@ TEST(MariadbUrl, UnreachablePortOrBadLoginIsAConnectionError) {
   Error denied = error_of([&] { connect(wrong_password.str()); });
   EXPECT_EQ(denied.category(), ErrorCategory::connection) << denied.what();
   EXPECT_TRUE(starts_with(denied.engine_code(), "1045")) << denied.engine_code();
+  EXPECT_EQ(denied.sqlstate(), "28000") << denied.what();
+  EXPECT_FALSE(denied.retryable()) << "a wrong password stays wrong";
 }
 
 TEST(MariadbSession, IsStrictUtcUtf8mb4AndReadCommitted) {
@@ -608,6 +610,7 @@ TEST(MariadbErrors, AKilledConnectionIsReportedAndWorksAgainAfterReconnect) {
   kill_connection(connection_id(c));
   Error lost = error_of([&] { execute_once(c, increment(t, 1, 1)); });
   EXPECT_EQ(lost.category(), ErrorCategory::outcome_unknown) << lost.what();
+  EXPECT_FALSE(lost.retryable()) << "it may have been applied";
   EXPECT_TRUE(starts_with(lost.engine_code(), "2013") || starts_with(lost.engine_code(), "2006") ||
               starts_with(lost.engine_code(), "1927"))
       << lost.engine_code();
@@ -630,6 +633,7 @@ TEST(MariadbErrors, AKilledConnectionIsReportedAndWorksAgainAfterReconnect) {
   kill_connection(connection_id(c));
   Error in_transaction = error_of([&] { c.execute(increment(t, 1, 1)); });
   EXPECT_EQ(in_transaction.category(), ErrorCategory::connection) << in_transaction.what();
+  EXPECT_TRUE(in_transaction.retryable()) << "the server rolled the transaction back: it can run again";
   EXPECT_NO_THROW(c.rollback());
   EXPECT_FALSE(c.in_transaction());
   c.reconnect();

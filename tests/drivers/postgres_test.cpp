@@ -953,6 +953,8 @@ TEST(PostgresConnectionLoss, TerminatedSessionIsConnectionErrorAndReconnectRecov
   Error e = thrown_error([&] { execute_once(c, increment(t.table(), 1, 1)); });
   EXPECT_EQ(category_name(e.category()), "connection") << e.what();
   EXPECT_EQ(e.engine_code(), "57P01");
+  EXPECT_EQ(e.sqlstate(), "57P01");
+  EXPECT_TRUE(e.retryable()) << "nothing was sent, so it can run again on a new session";
   EXPECT_TRUE(contains(e.what(), "administrator command")) << e.what();
   c.reconnect();
   c.execute(increment(t.table(), 1, 1));
@@ -1023,6 +1025,7 @@ TEST(PostgresConnectionLoss, SessionEndedWhileAStatementRunsIsOutcomeUnknownAndN
   EXPECT_EQ(category_name(e.category()), "outcome_unknown") << e.what();
   // libpq keeps the server's reason in the text but reports the closed socket: connection_failure.
   EXPECT_EQ(e.engine_code(), "08006") << e.what();
+  EXPECT_FALSE(e.retryable()) << "it may have committed: not simply run again";
   EXPECT_TRUE(contains(e.what(), "administrator command")) << e.what();
   EXPECT_EQ(c.stats().retries, 0u) << "a statement that may have been applied must not be retried";
 

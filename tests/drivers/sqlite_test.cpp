@@ -614,6 +614,8 @@ TEST(SqliteErrors, BusyWithZeroTimeoutIsRetryableAndConnectionRetriesIt) {
   // One attempt surfaces SQLITE_BUSY at once.
   Error e = expect_error([&] { execute_once(impatient, increment(t, 1, 1)); }, ErrorCategory::retryable);
   EXPECT_EQ(e.engine_code(), "SQLITE_BUSY");
+  EXPECT_TRUE(e.retryable()) << "another connection held the lock";
+  EXPECT_EQ(e.sqlstate(), "") << "SQLite has no SQLSTATE";
   EXPECT_TRUE(contains(e.what(), "busy_timeout_ms")) << e.what();
   // Connection retries with backoff until the lock is released.
   std::thread release([&] {

@@ -81,7 +81,7 @@ void MysqlDriver::open() {
                                             target_.user, target_.database, mysql_error(mysql_));
     close();
     // Whatever the reason (refused, unknown database, bad password), no connection was made.
-    throw Error(ErrorCategory::connection, message, fmt::format("{} ({})", number, state), {});
+    throw Error(ErrorCategory::connection, message, engine_error(number, state, ErrorCategory::connection), {});
   }
   server_version_ = mysql_get_server_info(mysql_);
   dialect_ = server_version_.find("MariaDB") != std::string::npos ? Dialect::mariadb : Dialect::mysql;

@@ -125,6 +125,50 @@ ErrorCategory category_for(unsigned error_number, Stage stage) {
   }
 }
 
+ConstraintKind constraint_for(unsigned error_number) {
+  switch (error_number) {
+    case 1062:  // ER_DUP_ENTRY
+    case 1586:  // ER_DUP_ENTRY_WITH_KEY_NAME
+      return ConstraintKind::unique;
+    case 1048:  // ER_BAD_NULL_ERROR
+    case 1364:  // ER_NO_DEFAULT_FOR_FIELD: a NOT NULL column left out
+      return ConstraintKind::not_null;
+    case 4025:  // ER_CONSTRAINT_FAILED (MariaDB)
+    case 3819:  // ER_CHECK_CONSTRAINT_VIOLATED (MySQL)
+      return ConstraintKind::check;
+    case 1451:  // ER_ROW_IS_REFERENCED_2
+    case 1452:  // ER_NO_REFERENCED_ROW_2
+    case 1216:  // ER_NO_REFERENCED_ROW
+    case 1217:  // ER_ROW_IS_REFERENCED
+      return ConstraintKind::foreign_key;
+    default: return ConstraintKind::none;
+  }
+}
+
+bool retry_may_help(unsigned error_number, ErrorCategory category) {
+  if (category == ErrorCategory::retryable) return true;
+  if (category != ErrorCategory::connection) return false;
+  switch (error_number) {
+    // A login or a target that is wrong stays wrong.
+    case 1044:  // ER_DBACCESS_DENIED_ERROR
+    case 1045:  // ER_ACCESS_DENIED_ERROR
+    case 1049:  // ER_BAD_DB_ERROR
+    case 1129:  // ER_HOST_IS_BLOCKED
+    case 1130:  // ER_HOST_NOT_PRIVILEGED
+    case 2005:  // CR_UNKNOWN_HOST
+    case 2059:  // CR_AUTH_PLUGIN_CANNOT_LOAD
+      return false;
+    default: return true;  // a lost connection that applied nothing, a server not (yet) reachable
+  }
+}
+
+EngineError engine_error(unsigned error_number, std::string_view sqlstate, ErrorCategory category) {
+  return EngineError{.code = fmt::format("{} ({})", error_number, sqlstate),
+                     .sqlstate = std::string(sqlstate),
+                     .constraint = constraint_for(error_number),
+                     .retryable = retry_may_help(error_number, category)};
+}
+
 void throw_error(unsigned error_number, std::string_view sqlstate, std::string_view message, std::string_view sql,
                  Stage stage) {
   const ErrorCategory category = category_for(error_number, stage);
@@ -133,7 +177,7 @@ void throw_error(unsigned error_number, std::string_view sqlstate, std::string_v
   throw Error(category,
               fmt::format("{} error {} ({}): {}{}{}", client ? "MySQL client" : "MySQL/MariaDB server", error_number,
                           sqlstate, message, advice.empty() ? "" : "; ", advice),
-              fmt::format("{} ({})", error_number, sqlstate), std::string(sql));
+              engine_error(error_number, sqlstate, category), std::string(sql));
 }
 
 void throw_error(MYSQL* connection, std::string_view sql, Stage stage) {

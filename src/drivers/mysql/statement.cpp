@@ -40,7 +40,7 @@ ExecResult PreparedStatement::run(std::span<const Value> params, const std::vect
   const unsigned long expected = mysql_stmt_param_count(stmt_);
   if (expected != params.size()) {
     throw Error(ErrorCategory::internal,
-                fmt::format("the statement has {} placeholders but {} values were given", expected, params.size()), {},
+                fmt::format("the statement has {} placeholders but {} values were given", expected, params.size()), "",
                 sql_);
   }
   std::vector<MYSQL_BIND> binds(params.size());

@@ -47,7 +47,7 @@ MYSQL_TIME mysql_datetime(const Timestamp& timestamp) {
               fmt::format("result column \"{}\" cannot be read as {}: {}; select a value of that type or ask for "
                           "another type",
                           column.name, type_name(column.type), why),
-              {}, sql);
+              "", sql);
 }
 
 Date date_of(const MYSQL_TIME& t, const ColumnBuffer& column, const std::string& sql) {

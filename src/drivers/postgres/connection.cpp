@@ -67,13 +67,13 @@ Error rolled_back_instead(const std::optional<Error>& earlier) {
   if (!earlier) {
     return Error(ErrorCategory::invalid_argument,
                  "COMMIT rolled the transaction back instead: a statement in it failed; run the transaction again",
-                 "25P02", "COMMIT");
+                 EngineError{.code = "25P02", .sqlstate = "25P02"}, "COMMIT");
   }
   // The earlier error's category says what to do (retryable for a deadlock, constraint, ...).
   return Error(
       earlier->category(),
       fmt::format("COMMIT rolled the transaction back instead, because a statement in it failed: {}", earlier->what()),
-      earlier->engine_code(), earlier->sql());
+      earlier->engine(), earlier->sql());
 }
 
 }  // namespace

@@ -131,30 +131,41 @@ ErrorCategory category_for_sqlstate(std::string_view sqlstate) {
   return ErrorCategory::internal;
 }
 
+ConstraintKind constraint_for_sqlstate(std::string_view sqlstate) {
+  if (sqlstate == "23505") return ConstraintKind::unique;       // unique_violation
+  if (sqlstate == "23502") return ConstraintKind::not_null;     // not_null_violation
+  if (sqlstate == "23514") return ConstraintKind::check;        // check_violation
+  if (sqlstate == "23503") return ConstraintKind::foreign_key;  // foreign_key_violation
+  return ConstraintKind::none;
+}
+
 Error connection_lost(std::string_view server_message, std::string_view sqlstate, std::string sql, LossMeans loss) {
   const std::string said = server_message.empty() ? "" : fmt::format(" (server: {})", server_message);
   const std::string code(sqlstate.empty() ? connection_failure : sqlstate);
+  // Nothing applied (or a transaction the server rolled back): running it again on a new session
+  // may succeed. A statement that may have committed must not simply run again.
+  const EngineError engine{.code = code, .sqlstate = code, .retryable = loss != LossMeans::maybe_applied};
   switch (loss) {
     case LossMeans::nothing_applied:
       return Error(ErrorCategory::connection,
                    fmt::format("lost the connection to PostgreSQL before the statement ran{}: nothing was applied; "
                                "reconnect and run it again (Connection does both outside a transaction)",
                                said),
-                   code, std::move(sql));
+                   engine, std::move(sql));
     case LossMeans::transaction_lost:
       return Error(ErrorCategory::connection,
                    fmt::format("lost the connection to PostgreSQL inside a transaction{}: the server rolled the "
                                "transaction back; call rollback(), reconnect and run the whole transaction again "
                                "(Connection::transaction does)",
                                said),
-                   code, std::move(sql));
+                   engine, std::move(sql));
     case LossMeans::maybe_applied: break;
   }
   return Error(ErrorCategory::outcome_unknown,
                fmt::format("lost the connection to PostgreSQL after sending the statement{}: it may or may not "
                            "have been applied; check the data before running it again",
                            said),
-               code, std::move(sql));
+               engine, std::move(sql));
 }
 
 Error error_from_result(const PGresult* result, const PGconn* conn, std::string sql, LossMeans loss) {
@@ -173,15 +184,23 @@ Error error_from_result(const PGresult* result, const PGconn* conn, std::string 
     message += fmt::format(" (constraint \"{}\")", constraint);
   }
   message += fmt::format(". {}", advice(category, sqlstate));
-  return Error(category, std::move(message), sqlstate, std::move(sql));
+  EngineError engine{.code = sqlstate,
+                     .sqlstate = sqlstate,
+                     .constraint = constraint_for_sqlstate(sqlstate),
+                     .retryable = category == ErrorCategory::retryable};
+  return Error(category, std::move(message), std::move(engine), std::move(sql));
 }
 
 Error connect_error(std::string_view reason, std::string_view url) {
-  return Error(ErrorCategory::connection,
-               fmt::format("cannot connect to PostgreSQL at {}: {}. Check the URL (host, port, user, password, "
-                           "database) and that the server is running and accepts connections",
-                           redact_url(url), one_line(reason)),
-               std::string(unable_to_connect), "");
+  return Error(
+      ErrorCategory::connection,
+      fmt::format("cannot connect to PostgreSQL at {}: {}. Check the URL (host, port, user, password, "
+                  "database) and that the server is running and accepts connections",
+                  redact_url(url), one_line(reason)),
+      // libpq does not say why (a server still starting, or a wrong password): a retry may help.
+      EngineError{
+          .code = std::string(unable_to_connect), .sqlstate = std::string(unable_to_connect), .retryable = true},
+      "");
 }
 
 }  // namespace upsert::detail::postgres

@@ -26,6 +26,9 @@ enum class LossMeans {
 // `connection`; error_from_result turns that into outcome_unknown where the command may have run.
 ErrorCategory category_for_sqlstate(std::string_view sqlstate);
 
+// The constraint kind of a SQLSTATE (23505 unique, 23502 not null, 23514 check, 23503 foreign key).
+ConstraintKind constraint_for_sqlstate(std::string_view sqlstate);
+
 // True for SQLSTATEs with which the server ends the session (class 08, 57P01..57P05).
 bool ends_session(std::string_view sqlstate);
 

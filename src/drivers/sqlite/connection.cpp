@@ -113,7 +113,7 @@ void SqliteDriver::open() {
       }
       // The first read of the file finds out whether it is a database at all: name the file.
       close();
-      throw Error(e.category(), fmt::format("opening \"{}\": {}", url_.path, e.what()), e.engine_code(), e.sql());
+      throw Error(e.category(), fmt::format("opening \"{}\": {}", url_.path, e.what()), e.engine(), e.sql());
     }
   }
 }

@@ -221,11 +221,27 @@ std::string sqlite_code_name(int extended_code) {
   return std::to_string(extended_code);
 }
 
+ConstraintKind sqlite_constraint_kind(int extended_code) {
+  switch (extended_code) {
+    case SQLITE_CONSTRAINT_UNIQUE:
+    case SQLITE_CONSTRAINT_PRIMARYKEY: return ConstraintKind::unique;
+    case SQLITE_CONSTRAINT_NOTNULL: return ConstraintKind::not_null;
+    case SQLITE_CONSTRAINT_CHECK: return ConstraintKind::check;
+    case SQLITE_CONSTRAINT_FOREIGNKEY: return ConstraintKind::foreign_key;
+    default: return ConstraintKind::none;
+  }
+}
+
 Error sqlite_error(int extended_code, std::string_view engine_message, std::string sql) {
   const ErrorCategory category = sqlite_error_category(extended_code, engine_message);
   std::string message =
       fmt::format("SQLite {}: {}: {}", sqlite_code_name(extended_code), engine_message, hint(category, extended_code));
-  return Error(category, std::move(message), sqlite_code_name(extended_code), std::move(sql));
+  // SQLite has no SQLSTATE. A retry helps only where another connection held the lock; a file
+  // that cannot be opened or read stays so.
+  EngineError engine{.code = sqlite_code_name(extended_code),
+                     .constraint = sqlite_constraint_kind(extended_code),
+                     .retryable = category == ErrorCategory::retryable};
+  return Error(category, std::move(message), std::move(engine), std::move(sql));
 }
 
 }  // namespace upsert::detail

@@ -15,6 +15,9 @@ ErrorCategory sqlite_error_category(int extended_code, std::string_view message)
 // The name of an SQLite (extended) result code, e.g. "SQLITE_CONSTRAINT_UNIQUE".
 std::string sqlite_code_name(int extended_code);
 
+// The constraint kind of an SQLite extended result code (SQLITE_CONSTRAINT_UNIQUE, ...).
+ConstraintKind sqlite_constraint_kind(int extended_code);
+
 // An upsert::Error for an SQLite failure: category, code name, engine message, a hint and the SQL.
 Error sqlite_error(int extended_code, std::string_view engine_message, std::string sql);
 

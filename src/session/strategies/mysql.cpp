@@ -56,7 +56,7 @@ RowOutcome outcome_of(std::int64_t affected_rows, const Upsert& statement, const
                   fmt::format("a one-row upsert reported {} affected rows (expected 0, 1 or 2); is the connection "
                               "opened with CLIENT_FOUND_ROWS?",
                               affected_rows),
-                  {}, sql);
+                  "", sql);
   }
 }
 
@@ -140,7 +140,7 @@ std::vector<Row> read_back_rows(Driver& driver, const Upsert& statement, const s
                   fmt::format("the row just written with key ({}) was not found again by that key; does the key "
                               "column use a collation that folds case or trailing spaces?",
                               fmt::join(key, ", ")),
-                  {}, lookup.text);
+                  "", lookup.text);
     }
     Row out(found->second.begin(), found->second.begin() + static_cast<std::ptrdiff_t>(asked.size()));
     if (statement.returns_inserted_flag()) out.push_back(Value(outcomes[i] == RowOutcome::inserted));
