@@ -179,6 +179,11 @@ Command add_ingest_command(CLI::App& app) {
   auto o = std::make_shared<IngestOptions>();
   CLI::App* sub = app.add_subcommand("ingest", "Read events (CSV or JSON Lines) and upsert their aggregates");
   sub->footer(
+      "A CSV file's header row names its columns; JSON Lines has one object per line. A column without\n"
+      "--types takes its type from the first record (a key: int64, double, bool, date, timestamp or text;\n"
+      "an aggregated column: int64 or double). Each bad row (missing or empty key, unparsable value) is\n"
+      "reported on standard error with its line, column and reason, and never half applied. The summary\n"
+      "goes to standard output; a progress line to standard error on a terminal.\n"
       "Example:\n  upsert ingest views.csv --db postgresql://localhost/app --table ab_hourly \\\n"
       "      --key ab_test_id,version,date,hour --sum participants,conversions --create\n"
       "Exit codes: 0 ok (also when --on-bad-row skip skipped rows), 1 stopped at a bad row or keys not written,\n"

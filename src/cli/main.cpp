@@ -14,6 +14,9 @@ int main(int argc, char** argv) {
       "MySQL, MariaDB, Oracle and SQL Server"};
   app.require_subcommand(1);
   app.footer(
+      "Database URLs (--db): sqlite:PATH, sqlite::memory:, postgresql://user:password@host:port/database\n"
+      "(libpq URIs; a unix socket with ?host=/dir), mariadb://user:password@host:port/database or mysql://...\n"
+      "(localhost is the default unix socket, ?socket=/path another; percent-encode '@', ':', '/' in passwords).\n"
       "Exit codes: 0 ok, 1 data errors (rejected rows, failed verification), 2 usage or setup errors.\n"
       "Run `upsert <command> --help` for a command's options and an example.");
   std::vector<Command> commands{add_sql_command(app), add_ingest_command(app), add_demo_command(app),

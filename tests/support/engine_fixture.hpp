@@ -73,7 +73,7 @@ class EngineTest : public ::testing::TestWithParam<Engine> {
 inline std::string row_text(const Row& row) {
   std::vector<std::string> parts;
   for (const auto& v : row) parts.push_back(v.to_string());
-  return "(" + fmt::format("{}", fmt::join(parts, ", ")) + ")";
+  return fmt::format("({})", fmt::join(parts, ", "));
 }
 
 }  // namespace upsert::testing
