@@ -23,11 +23,21 @@ UPSERT_EXPORT Dialect parse_dialect(std::string_view name);
 /// Every dialect, in declaration order.
 UPSERT_EXPORT const std::vector<Dialect>& all_dialects();
 
+/// How placeholders are written: the dialect's own, or the style a Python DB-API driver takes.
+enum class Placeholders {
+  native,   ///< $1 (PostgreSQL), ? (SQLite, MySQL, MariaDB), :1 (Oracle), @p1 (SQL Server)
+  qmark,    ///< ? (sqlite3, pyodbc)
+  format,   ///< %s, with every literal % in the text doubled (psycopg2, MySQLdb, Django's cursors)
+  numeric,  ///< :1, :2 (cx_Oracle / oracledb)
+};
+
 /// Options that change what the renderer accepts.
 struct RenderOptions {
   /// MySQL/MariaDB fire ON DUPLICATE KEY UPDATE on any unique key. When the table has another
   /// key that the row could hit, rendering refuses unless the caller opts in here.
   bool allow_any_unique_key = false;
+  /// The placeholder style; params are in the order of the placeholders in the text.
+  Placeholders placeholders = Placeholders::native;
 };
 
 /// SQL text plus the values for its placeholders, in placeholder order.

@@ -32,4 +32,7 @@ void write_merge_clauses(SqlWriter& w, const Upsert& s, bool parenthesise_on, bo
 // Refuses a conflict target that is a partial key (engines without partial unique indexes).
 void refuse_partial_target(const Upsert& s, Dialect dialect);
 
+// Rewrites `sql`'s native placeholders into `style` (placeholders.cpp).
+Sql restyle_placeholders(Sql sql, Dialect dialect, Placeholders style);
+
 }  // namespace upsert::detail

@@ -60,7 +60,9 @@ void refuse(Dialect dialect, std::string_view what_and_fix) {
 
 namespace upsert {
 
-Sql render(const Upsert& statement, Dialect dialect, const RenderOptions& options) {
+namespace {
+
+Sql render_native(const Upsert& statement, Dialect dialect, const RenderOptions& options) {
   switch (dialect) {
     case Dialect::sqlite: return detail::render_sqlite(statement, options);
     case Dialect::postgresql: return detail::render_postgresql(statement, options);
@@ -70,6 +72,14 @@ Sql render(const Upsert& statement, Dialect dialect, const RenderOptions& option
     case Dialect::sqlserver: return detail::render_sqlserver(statement, options);
   }
   throw Error(ErrorCategory::internal, "unknown dialect");
+}
+
+}  // namespace
+
+Sql render(const Upsert& statement, Dialect dialect, const RenderOptions& options) {
+  Sql sql = render_native(statement, dialect, options);
+  if (options.placeholders == Placeholders::native) return sql;
+  return detail::restyle_placeholders(std::move(sql), dialect, options.placeholders);
 }
 
 std::vector<std::string> create_table_sql(const Table& table, Dialect dialect) {
