@@ -19,6 +19,15 @@ bool connection_lost(unsigned error_number) {
     case 1927:  // ER_CONNECTION_KILLED (MariaDB): KILL CONNECTION from another session
     case 1053:  // ER_SERVER_SHUTDOWN: the server is shutting down
     case 4031:  // ER_CLIENT_INTERACTION_TIMEOUT: disconnected after wait_timeout of inactivity
+    // Spider (storage/spider/spd_err.h and the server's network errors it passes on): the front lost,
+    // or could not reach, a backend. A statement spread over several backends may have applied on
+    // some of them, so once sent its outcome is unknown, as for our own lost connection.
+    case 1429:   // ER_CONNECT_TO_FOREIGN_DATA_SOURCE: unable to connect to the foreign data source
+    case 12701:  // ER_SPIDER_REMOTE_SERVER_GONE_AWAY_NUM: a backend has gone away
+    case 1158:   // ER_NET_READ_ERROR: got an error reading communication packets
+    case 1159:   // ER_NET_READ_INTERRUPTED: got timeout reading communication packets
+    case 1160:   // ER_NET_ERROR_ON_WRITE: got an error writing communication packets
+    case 1161:   // ER_NET_WRITE_INTERRUPTED: got timeout writing communication packets
       return true;
     default: return false;
   }
@@ -52,7 +61,13 @@ std::string_view hint(ErrorCategory category) {
 ErrorCategory category_for(unsigned error_number, Stage stage) {
   if (connection_lost(error_number)) return category_of_lost_connection(stage);
   switch (error_number) {
+    // Galera reports a transaction that failed certification, or that a replicated write aborted
+    // (brute-force abort), as ER_LOCK_DEADLOCK ("WSREP detected deadlock/conflict and aborted the
+    // transaction. Try restarting the transaction"): rolled back, nothing applied.
     case 1213:  // ER_LOCK_DEADLOCK: the transaction was rolled back
+    // A Galera node that is not part of the primary component, or not synced yet, refuses every
+    // statement with ER_UNKNOWN_COM_ERROR ("WSREP has not yet prepared node for application use").
+    case 1047:  // ER_UNKNOWN_COM_ERROR
     case 1205:  // ER_LOCK_WAIT_TIMEOUT
     case 1020:  // ER_CHECKREAD: record changed since last read
     case 1614:  // ER_XA_RBDEADLOCK
