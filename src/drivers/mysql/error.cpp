@@ -77,6 +77,7 @@ ErrorCategory category_for(unsigned error_number, Stage stage) {
 
     case 1062:  // ER_DUP_ENTRY
     case 1586:  // ER_DUP_ENTRY_WITH_KEY_NAME
+    case 1022:  // ER_DUP_KEY: "Can't write; duplicate key" (a Spider front without spider_direct_dup_insert)
     case 1451:  // ER_ROW_IS_REFERENCED_2: a foreign key refers to the row
     case 1452:  // ER_NO_REFERENCED_ROW_2: the foreign key has no parent row
     case 1216:  // ER_NO_REFERENCED_ROW (older servers)
@@ -144,6 +145,7 @@ ConstraintKind constraint_for(unsigned error_number) {
   switch (error_number) {
     case 1062:  // ER_DUP_ENTRY
     case 1586:  // ER_DUP_ENTRY_WITH_KEY_NAME
+    case 1022:  // ER_DUP_KEY
       return ConstraintKind::unique;
     case 1048:  // ER_BAD_NULL_ERROR
     case 1364:  // ER_NO_DEFAULT_FOR_FIELD: a NOT NULL column left out
@@ -188,7 +190,18 @@ void throw_error(unsigned error_number, std::string_view sqlstate, std::string_v
                  Stage stage) {
   const ErrorCategory category = category_for(error_number, stage);
   const bool client = error_number >= 2000 && error_number < 3000;
-  const std::string_view advice = hint(category);
+  // A Spider front answers an upsert of an existing key with 1022 unless it passes the statement
+  // on to the backend whole.
+  std::string_view advice = hint(category);
+  if (error_number == 1022) {
+    advice =
+        "on a Spider front, ON DUPLICATE KEY UPDATE needs spider_direct_dup_insert = 1 (server option, or SET "
+        "SESSION) so that the backend runs the upsert";
+  } else if (error_number == 1429 || error_number == 12701) {
+    advice =
+        "a Spider backend is unreachable: rows of this statement on the other backends may have been "
+        "applied; check them before running it again, once the backend is back";
+  }
   throw Error(category,
               fmt::format("{} error {} ({}): {}{}{}", client ? "MySQL client" : "MySQL/MariaDB server", error_number,
                           sqlstate, message, advice.empty() ? "" : "; ", advice),
