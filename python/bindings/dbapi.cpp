@@ -359,6 +359,41 @@ py::object with_bridge(py::object bridge, const std::string& dialect, const std:
   }
 }
 
+// `statement` (its action, target and RETURNING) with `columns` and `rows` (sequences of Python
+// values in column order, converted by the columns' types): Django's layer caches statements and
+// sends only new values.
+Upsert with_rows(const Upsert& statement, const std::vector<std::string>& columns, const py::sequence& rows) {
+  Upsert out = statement;
+  out.clear_rows();
+  out.columns(columns);
+  std::vector<Type> types;
+  types.reserve(columns.size());
+  for (const auto& c : columns) types.push_back(statement.table().column_named(c).type);
+  std::vector<Row> values;
+  values.reserve(rows.size());
+  for (const py::handle row : rows) {
+    const auto cells = py::reinterpret_borrow<py::sequence>(row);
+    if (cells.size() != columns.size()) {
+      throw Error(ErrorCategory::invalid_argument, "a row has " + std::to_string(cells.size()) + " values for " +
+                                                       std::to_string(columns.size()) + " columns");
+    }
+    Row r;
+    r.reserve(columns.size());
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+      try {
+        r.push_back(from_python(cells[i], types[i]));
+      } catch (const py::cast_error&) {
+        throw Error(ErrorCategory::invalid_argument, "column \"" + columns[i] + "\" is " +
+                                                         std::string(type_name(types[i])) + ", but the value is " +
+                                                         py::repr(cells[i]).cast<std::string>());
+      }
+    }
+    values.push_back(std::move(r));
+  }
+  out.rows(std::move(values));
+  return out;
+}
+
 }  // namespace
 
 void bind_dbapi(py::module_& m) {
@@ -366,13 +401,14 @@ void bind_dbapi(py::module_& m) {
   m.def(
       "_dbapi_execute",
       [](py::object bridge, const std::string& dialect, const std::string& database, const Upsert& statement,
-         bool batch, std::size_t max_rows_per_statement) {
+         const std::vector<std::string>& columns, const py::sequence& rows, std::size_t max_rows_per_statement) {
+        const Upsert full = with_rows(statement, columns, rows);
         return with_bridge(std::move(bridge), dialect, database, [&](Connection& connection) -> py::object {
-          if (!batch) {
+          if (full.row_values().size() == 1) {
             ExecResult r;
             {
               py::gil_scoped_release release;
-              r = connection.execute(statement);
+              r = connection.execute(full);
             }
             return py::make_tuple(r.affected_rows, rows_to_python(r.rows));
           }
@@ -382,15 +418,29 @@ void bind_dbapi(py::module_& m) {
           BatchResult r;
           {
             py::gil_scoped_release release;
-            r = connection.execute_batch(statement, options);
+            r = connection.execute_batch(full, options);
           }
           return py::make_tuple(r.affected_rows, rows_to_python(r.rows));
         });
       },
-      py::arg("bridge"), py::arg("dialect"), py::arg("database"), py::arg("statement"), py::arg("batch"),
-      py::arg("max_rows_per_statement") = 1000,
-      "Runs an upsert on a borrowed DB-API connection through `bridge` (see upsert.django): "
-      "(affected_rows, rows).");
+      py::arg("bridge"), py::arg("dialect"), py::arg("database"), py::arg("statement"), py::arg("columns"),
+      py::arg("rows"), py::arg("max_rows_per_statement") = 1000,
+      "Runs `statement` with `rows` (values in `columns` order) on a borrowed DB-API connection through "
+      "`bridge` (see upsert.django): one row as one upsert, more as a batch. Returns (affected_rows, rows).");
+  m.def(
+      "_dbapi_render",
+      [](const Upsert& statement, const std::vector<std::string>& columns, const py::sequence& rows,
+         const std::string& dialect) {
+        const Dialect d = parse_dialect(dialect);
+        const Sql sql = render(with_rows(statement, columns, rows), d);
+        std::vector<std::size_t> order;
+        const std::string text = to_format(sql.text, d, order);
+        py::list params;
+        for (std::size_t index : order) params.append(to_python(sql.params[index]));
+        return py::make_tuple(text, params);
+      },
+      py::arg("statement"), py::arg("columns"), py::arg("rows"), py::arg("dialect"),
+      "The SQL and parameters `_dbapi_execute` hands a Django cursor for a single statement (for tests).");
 }
 
 }  // namespace upsert::python

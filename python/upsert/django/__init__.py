@@ -127,19 +127,19 @@ def _from_db(field, value):
     return value
 
 
-def _run(connection, dialect, statement, batch, batch_size):
-    return _core._dbapi_execute(Bridge(connection), dialect, connection.alias + "\n" + str(
-        connection.settings_dict.get("NAME")), statement, batch, batch_size)
+def _run(connection, statement, columns, values, batch_size=1000):
+    dialect, _, database = _dialect(connection)
+    return _core._dbapi_execute(Bridge(connection), dialect, database, statement, columns, values, batch_size)
 
 
-def _run_atomic(connection, dialect, statement, batch_size):
+def _run_atomic(connection, statement, columns, values, batch_size):
     """A batch in one atomic() block (a transaction, or part of the caller's), retried whole after a
     transient error when it is the whole transaction."""
     outermost = not (connection.in_atomic_block or not connection.get_autocommit())
     for attempt in range(1, 11):
         try:
             with transaction.atomic(using=connection.alias, savepoint=False):
-                return _run(connection, dialect, statement, True, batch_size)
+                return _run(connection, statement, columns, values, batch_size)
         except Exception as e:  # noqa: BLE001 - re-raised unless retryable
             if not outermost or attempt == 10 or classify(e)[0] != "retryable":
                 raise
@@ -152,17 +152,19 @@ _dialects = {}
 def _dialect(connection):
     found = _dialects.get(connection.alias)
     if found is None:
-        found = _dialects[connection.alias] = (dialect_of(connection), found_rows(connection))
+        found = _dialects[connection.alias] = (dialect_of(connection), found_rows(connection), "%s\n%s" % (
+            connection.alias, connection.settings_dict.get("NAME")))
     return found
 
 
 def _statement(model, rows, unique_fields, update, where, returning, counts_found_rows, dialect):
-    """The upsert statement for `rows` of `model`, the returned fields and whether it asks for the
-    inserted flag."""
+    """The upsert statement for `rows` of `model` (without them), its insert columns, the rows' values,
+    the returned fields and whether it asks for the inserted flag."""
     mt = model_table(model)
     names, values = _row_values(mt, rows)
     target = mt.conflict_target(set(names), unique_fields)
-    statement = _upsert_module.insert_into(mt.table).columns([mt.column(n) for n in names]).rows(values)
+    # The rows travel apart from the statement (the binding sets them), so a statement can be reused.
+    statement = _upsert_module.insert_into(mt.table)
     statement.on_conflict([mt.column(n) for n in target])
     if update is None:
         if where is not None:
@@ -182,7 +184,7 @@ def _statement(model, rows, unique_fields, update, where, returning, counts_foun
                 % (what, dialect, what))
         flag = not counts_found_rows
         statement.returning([f.column for f in returned_fields], inserted=flag)
-    return statement, returned_fields, flag
+    return statement, [mt.column(n) for n in names], values, returned_fields, flag
 
 
 def upsert(model_or_queryset, rows, unique_fields=None, update=None, where=None, returning=None, using=None,
@@ -208,18 +210,17 @@ def upsert(model_or_queryset, rows, unique_fields=None, update=None, where=None,
     """
     model, using = _target(model_or_queryset, using)
     connection = connections[using]
-    dialect, counts_found_rows = _dialect(connection)
+    dialect, counts_found_rows, _ = _dialect(connection)
     rows = list(rows)
     if not rows:
         return UpsertResult(0, [])
-    statement, returned_fields, flag = _statement(model, rows, unique_fields, update, where, returning,
-                                                  counts_found_rows, dialect)
-    batch = len(rows) > 1
+    statement, columns, values, returned_fields, flag = _statement(model, rows, unique_fields, update, where,
+                                                                   returning, counts_found_rows, dialect)
     try:
-        if batch:
-            affected, out = _run_atomic(connection, dialect, statement, batch_size)
+        if len(values) > 1:
+            affected, out = _run_atomic(connection, statement, columns, values, batch_size)
         else:
-            affected, out = _run(connection, dialect, statement, False, batch_size)
+            affected, out = _run(connection, statement, columns, values, batch_size)
             out = out[:1] or [()]  # one input row: its returned row, or none when left alone
     except DatabaseError:
         # As Django's own save() does: the engine may have aborted the transaction, so the atomic()
@@ -238,17 +239,45 @@ def upsert(model_or_queryset, rows, unique_fields=None, update=None, where=None,
     return UpsertResult(affected, result_rows)
 
 
+_increments = {}
+
+
 def increment(model, key, by, using=None):
     """Adds `by` (field -> amount) to the row of `key` (field -> value, a unique key of the model),
     inserting the row with `by` as its values (other fields at their defaults) when it does not
     exist: ``increment(HourlyLog, key={...}, by={"participants": 1})``. One statement, atomic."""
-    row = dict(key)
-    for name, amount in by.items():
-        if name in row:
-            raise ValueError("%r is both a key field and a field to increment" % name)
-        row[name] = amount
-    upsert(model, [row], unique_fields=list(key), update={name: F(name) + Proposed(name) for name in by},
-           using=using)
+    if using is None:
+        using = router.db_for_write(model)
+    connection = connections[using]
+    shape = (model, using, tuple(key), tuple(by))
+    cached = _increments.get(shape)
+    if cached is None:
+        row = dict(key)
+        for name, amount in by.items():
+            if name in row:
+                raise ValueError("%r is both a key field and a field to increment" % name)
+            row[name] = amount
+        statement, columns, values, _, _ = _statement(
+            model, [row], list(key), {name: F(name) + Proposed(name) for name in by}, None, None, False,
+            _dialect(connection)[0])
+        mt = model_table(model)
+        fields = [mt.field(n) for n in list(key) + list(by)]
+        defaults = [mt.field(c) for c in columns[len(fields):]]  # as _row_values added them
+        cached = _increments[shape] = (statement, columns, fields, defaults)
+    statement, columns, fields, defaults = cached
+    values = [prepare_value(f, v) for f, v in zip(fields, _chain(key.values(), by.values()))]
+    values.extend(prepare_value(f, f.get_default()) for f in defaults)
+    try:
+        _run(connection, statement, columns, [values])
+    except DatabaseError:
+        if connection.in_atomic_block:
+            transaction.set_rollback(True, using=using)
+        raise
+
+
+def _chain(a, b):
+    yield from a
+    yield from b
 
 
 _writers = weakref.WeakSet()

@@ -72,6 +72,7 @@ class ModelTable:
         for field in meta.concrete_fields:
             self.fields[field.name] = field
             self.fields[field.attname] = field
+            self.fields.setdefault(field.column, field)
             kwargs = {}
             if not field.null:
                 kwargs["not_null"] = True

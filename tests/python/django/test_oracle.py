@@ -4,6 +4,7 @@ golden SQL. Django's Oracle backend stores unquoted-style names upper-case, as t
 import datetime
 
 import upsert
+import upsert._upsert
 from django.db.models import F, Q
 from testapp.models import HourlyLog, Score
 
@@ -21,22 +22,42 @@ ORACLE_INCREMENT = (
 )
 
 
-def statement(model, rows, update, where=None):
-    return ud._statement(model, rows, None, update, where, None, False, "oracle")[0]
+def render(model, rows, update, where=None, dialect="oracle"):
+    """What upsert.django hands Django's cursor: the SQL with %s placeholders, and the parameters."""
+    statement, columns, values, _, _ = ud._statement(model, rows, None, update, where, None, False, dialect)
+    return upsert._upsert._dbapi_render(statement, columns, values, dialect)
 
 
 def test_hourly_log_increment_on_oracle():
     row = {"ab_test_id": 7, "version": "B", "date": datetime.date(2026, 11, 26), "hour": 13, "participants": 1}
-    s = statement(HourlyLog, [row], {"participants": F("participants") + Proposed("participants"),
-                                     "conversions": F("conversions") + Proposed("conversions")},
-                  Q(participants__lt=1000))
-    sql, params = upsert.render(s, "oracle")
-    assert sql == ORACLE_INCREMENT
+    sql, params = render(HourlyLog, [row], {"participants": F("participants") + Proposed("participants"),
+                                            "conversions": F("conversions") + Proposed("conversions")},
+                         Q(participants__lt=1000))
+    # Django's Oracle backend turns each %s into :argN itself, in order.
+    numbered = ORACLE_INCREMENT
+    for n in range(7, 0, -1):
+        numbered = numbered.replace(":%d" % n, "%s")
+    assert sql == numbered
+    assert params == [7, "B", datetime.date(2026, 11, 26), 13, 1, 0, 1000]
 
 
 def test_db_column_and_db_table_on_oracle():
-    s = statement(Score, [{"player": "ann", "season": 1, "best": 3}], ["best"])
-    sql, params = upsert.render(s, "oracle")
-    assert sql.startswith('MERGE INTO "UPSERT_DJANGO_SCORES" t USING (SELECT :1 AS "PLAYER_NAME", :2 AS "SEASON", '
-                          ':3 AS "BEST_SCORE"')
+    sql, params = render(Score, [{"player": "ann", "season": 1, "best": 3}], ["best"])
+    assert sql.startswith('MERGE INTO "UPSERT_DJANGO_SCORES" t USING (SELECT %s AS "PLAYER_NAME", %s AS "SEASON", '
+                          '%s AS "BEST_SCORE"')
     assert 'WHEN MATCHED THEN UPDATE SET t."BEST_SCORE" = s."BEST_SCORE"' in sql
+
+
+def test_placeholders_handed_to_django_on_every_live_engine():
+    row = {"ab_test_id": 7, "version": "B", "date": datetime.date(2026, 11, 26), "hour": 13, "participants": 1}
+    update = {"participants": F("participants") + Proposed("participants")}
+    pg, params = render(HourlyLog, [row], update, dialect="postgresql")
+    assert pg == ('INSERT INTO "testapp_hourlylog" ("ab_test_id", "version", "date", "hour", "participants", '
+                  '"conversions") VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT ("ab_test_id", "version", "date", '
+                  '"hour") DO UPDATE SET "participants" = "testapp_hourlylog"."participants" + EXCLUDED."participants"')
+    assert params == [7, "B", datetime.date(2026, 11, 26), 13, 1, 0]
+    maria, _ = render(HourlyLog, [row], update, dialect="mariadb")
+    assert maria.endswith("ON DUPLICATE KEY UPDATE `participants` = `participants` + VALUE(`participants`)")
+    assert maria.count("%s") == 6
+    lite, _ = render(HourlyLog, [row], update, dialect="sqlite")
+    assert lite.count("%s") == 6 and "?" not in lite
