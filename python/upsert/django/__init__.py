@@ -18,6 +18,7 @@ Three lines count participants atomically on PostgreSQL, SQLite, MySQL/MariaDB (
 """
 
 import atexit
+import ctypes
 import os
 import random
 import threading
@@ -281,6 +282,7 @@ def _chain(a, b):
 
 
 _writers = weakref.WeakSet()
+_inherited = []  # writers a forked child inherited: kept alive, never closed
 
 
 def _database_url(settings_dict, alias):
@@ -373,7 +375,11 @@ class CounterWriter:
                 raise RuntimeError("this CounterWriter is closed")
             if self._writer is None or self._pid != os.getpid():
                 # In a forked child the parent's writer (and its pending increments) stays the parent's:
-                # it is left alone, never flushed or closed here, and a fresh one starts.
+                # it is never flushed, closed or even destroyed here (its flush thread does not exist
+                # in the child, and its increments are the parent's to write), and a fresh one starts.
+                if self._writer is not None:
+                    _inherited.append(self._writer)
+                    ctypes.pythonapi.Py_IncRef(ctypes.py_object(self._writer))
                 url = _database_url(connections[self.using].settings_dict, self.using)
                 self._writer = _upsert_module.CounterWriter(
                     url, self.table, [f.column for f in self.key_fields], [f.column for f in self.sum_fields],
@@ -406,7 +412,11 @@ class CounterWriter:
         with self._lock:
             self._closed = True
             writer, self._writer = self._writer, None
-        if writer is not None and self._pid == os.getpid():
+            if writer is not None and self._pid != os.getpid():
+                _inherited.append(writer)  # the parent's (see _current)
+                ctypes.pythonapi.Py_IncRef(ctypes.py_object(writer))
+                writer = None
+        if writer is not None:
             writer.close()
 
     def __enter__(self):

@@ -69,3 +69,41 @@ def test_increment_from_8_processes(alias):
 
 def test_writer_from_8_processes(alias):
     _run(alias, _writes)
+
+
+def _child_adds(writer, test_id, errors):
+    try:
+        for i in range(PER_PROCESS):
+            writer.add(_key(test_id, i), {"participants": 1, "conversions": 0})
+        writer.close()
+    except Exception:  # noqa: BLE001 - reported to the parent
+        errors.put(traceback.format_exc())
+
+
+def test_writer_created_before_fork(alias):
+    """A pre-forking server: the writer is made and used in the parent, then workers fork and use
+    it too. Each child writes through a fresh writer; the parent's pending increments are written
+    once, by the parent."""
+    test = ABTest.objects.using(alias).create(name="fork")
+    writer = ud.CounterWriter(HourlyLog, ["ab_test", "version", "date", "hour"], ["participants", "conversions"],
+                              using=alias)
+    for i in range(PER_PROCESS):
+        writer.add(_key(test.pk, i), {"participants": 1, "conversions": 0})
+    connections.close_all()
+    context = multiprocessing.get_context("fork")
+    errors = context.Queue()
+    children = [context.Process(target=_child_adds, args=(writer, test.pk, errors)) for _ in range(4)]
+    for c in children:
+        c.start()
+    for i in range(PER_PROCESS):
+        writer.add(_key(test.pk, i), {"participants": 1, "conversions": 0})
+    for c in children:
+        c.join(120)
+    writer.close()
+    failures = []
+    while not errors.empty():
+        failures.append(errors.get())
+    assert failures == []
+    assert [c.exitcode for c in children] == [0] * 4
+    logs = HourlyLog.objects.using(alias).filter(ab_test=test)
+    assert sum(log.participants for log in logs) == (2 + 4) * PER_PROCESS
