@@ -59,6 +59,21 @@ def database_urls():
     }
 
 
+# Drops the example's tables and migration records (the benchmark makes the same tables without them).
+FRESH = """
+from django.db import connection
+from django.db.migrations.recorder import MigrationRecorder
+from abtesting.models import ABTest, HourlyLog
+tables = connection.introspection.table_names()
+with connection.schema_editor() as editor:
+    for model in (HourlyLog, ABTest):
+        if model._meta.db_table in tables:
+            editor.delete_model(model)
+if MigrationRecorder.Migration._meta.db_table in tables:
+    MigrationRecorder(connection).migration_qs.filter(app="abtesting").delete()
+"""
+
+
 def manage(env, *args):
     out = subprocess.run([sys.executable, "manage.py", *args], cwd=EXAMPLE, env=env, capture_output=True, text=True,
                          timeout=300)
@@ -81,7 +96,8 @@ def test_report_in_chromium(engine):
     module_dir = os.path.dirname(os.path.dirname(upsert.__file__))  # where `import upsert` found it
     env = dict(os.environ, AB_DATABASE_URL=database_urls()[engine], PYTHONPATH=module_dir,
                DJANGO_SETTINGS_MODULE="ab_project.settings")
-    manage(env, "migrate", "--run-syncdb")
+    manage(env, "shell", "-c", FRESH)
+    manage(env, "migrate")
     port = free_port()
     url = "http://127.0.0.1:%d" % port
     server = subprocess.Popen([sys.executable, "manage.py", "runserver", "--noreload", "127.0.0.1:%d" % port],
