@@ -12,7 +12,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   gnuplot-nox
   python3 python3-dev python3-pybind11 python3-pytest
-  python3-django python3-psycopg2 python3-mysqldb
+  python3-django python3-psycopg2 python3-mysqldb chromium
   galera-4 mariadb-plugin-spider rsync
   clang-14 libclang-rt-14-dev llvm-14 linux-perf
 )

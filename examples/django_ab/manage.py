@@ -1,0 +1,10 @@
+#!/usr/bin/env python3
+"""The example's manage.py: `migrate`, `runserver`, `loadgen` (see README.md)."""
+import os
+import sys
+
+if __name__ == "__main__":
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ab_project.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)
