@@ -396,6 +396,10 @@ Upsert with_rows(const Upsert& statement, const std::vector<std::string>& column
 
 }  // namespace
 
+py::object value_to_python(const Value& v) {
+  return to_python(v);
+}
+
 void bind_dbapi(py::module_& m) {
   PyDateTime_IMPORT;
   m.def(
