@@ -9,6 +9,11 @@
 /// `flush_interval` or call flush() where an application needs a durable point. A flush whose
 /// commit outcome is unknown (connection lost during COMMIT) is checked against a ledger row
 /// written in the same transaction, so it is neither lost nor applied twice.
+///
+/// Exactly once across restarts: a writer made with `checkpointed = true` writes only what a
+/// checkpoint(name, position) call sealed, and commits the position with that data. A program
+/// that re-reads its input from read_checkpoint(name) after a crash neither misses nor repeats an
+/// increment.
 
 #include <chrono>
 #include <cstddef>
@@ -16,6 +21,7 @@
 #include <functional>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -60,6 +66,8 @@ struct CounterWriterOptions {
   std::chrono::seconds give_up_after{300};               ///< then the keys of a failing flush are reported
   std::string ledger_table = "upsert_writer_ledger";     ///< one row per writer: its last committed flush
   std::function<void(const WriterFailure&)> on_failure;  ///< called from the flush thread
+  bool checkpointed = false;                             ///< write only what checkpoint() sealed, with its position
+  std::string checkpoint_table = "upsert_writer_checkpoints";  ///< name -> position of the last committed checkpoint
 };
 
 /// Counters; a snapshot from stats().
@@ -94,10 +102,19 @@ class UPSERT_EXPORT CounterWriter {
   bool add(std::span<const Value> key, std::span<const Value> values);
   /// add() with braces: add({7, "B"}, {1, 0}).
   bool add(std::initializer_list<Value> key, std::initializer_list<Value> values);
-  /// Blocks until everything accepted before the call is written (or reported as failed).
+  /// Blocks until everything accepted before the call is written (or reported as failed); on a
+  /// checkpointed writer, everything sealed by a checkpoint() before the call.
   void flush();
+  /// Seals a cut (checkpointed writers only): every increment added before this call is
+  /// committed in one transaction with `position` stored under `name`, or in an earlier one;
+  /// none added after it is. Does not wait for the commit (flush() does).
+  void checkpoint(std::string name, std::string position);
+  /// The position last committed under `name`, or nullopt (checkpointed writers only).
+  std::optional<std::string> read_checkpoint(const std::string& name);
   /// Flushes everything, stops the thread and returns the final counters. Idempotent. Throws
-  /// Error when keys failed and no on_failure callback was set (take_failures() lists them).
+  /// Error when keys failed and no on_failure callback was set (take_failures() lists them). A
+  /// checkpointed writer does not write increments added after its last checkpoint(): they stay
+  /// in `pending_keys`, and a program resuming from the checkpoint reads them again.
   WriterStats close();
   /// A snapshot of the counters.
   WriterStats stats() const;

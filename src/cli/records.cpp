@@ -12,11 +12,47 @@ namespace upsert::cli {
 
 namespace {
 
+// Lines of the input, counted and hashed as they are read: the position after a line is exact
+// (std::getline takes the newline, which is not in the line; the last line may have none).
+class Lines {
+ public:
+  explicit Lines(std::istream& in) : in_(in) {}
+
+  bool next(std::string& line) {
+    if (!std::getline(in_, line)) return false;
+    hash(line);
+    if (!in_.eof()) hash("\n");
+    ++at_.line;
+    return true;
+  }
+
+  bool skip_to(std::uint64_t offset) {
+    std::string line;
+    while (at_.offset < offset) {
+      if (!next(line)) return false;
+    }
+    return at_.offset == offset;
+  }
+
+  const InputPosition& position() const { return at_; }
+
+ private:
+  void hash(std::string_view bytes) {
+    std::uint64_t h = at_.hash;
+    for (unsigned char c : bytes) h = (h ^ c) * 0x100000001b3ULL;
+    at_.hash = h;
+    at_.offset += bytes.size();
+  }
+
+  std::istream& in_;
+  InputPosition at_;
+};
+
 // RFC 4180 CSV: fields separated by commas, optionally quoted with "", quotes doubled inside;
 // a quoted field may span lines. An unquoted empty field is empty text (which a key refuses).
 class CsvReader : public RecordReader {
  public:
-  CsvReader(std::istream& in, std::vector<std::string> columns) : in_(in) {
+  CsvReader(std::istream& in, std::vector<std::string> columns) : lines_(in) {
     std::size_t header_line = 0;
     std::vector<std::string> header;
     std::string error;
@@ -50,27 +86,30 @@ class CsvReader : public RecordReader {
       r.present.push_back(present);
       r.fields.push_back(present ? Field(fields[p]) : std::nullopt);
     }
+    r.end = lines_.position();
     return r;
   }
+
+  InputPosition position() const override { return lines_.position(); }
+  bool skip_to(std::uint64_t offset) override { return lines_.skip_to(offset); }
 
  private:
   bool read_fields(std::vector<std::string>& out, std::size_t& start_line, std::string& error) {
     out.clear();
     error.clear();
     std::string line;
-    if (!std::getline(in_, line)) return false;
-    start_line = ++line_;
+    if (!lines_.next(line)) return false;
+    start_line = lines_.position().line;
     std::string field;
     bool quoted = false, was_quoted = false;
     for (std::size_t i = 0;; ++i) {
       if (i == line.size()) {
         if (quoted) {
           std::string more;
-          if (!std::getline(in_, more)) {
+          if (!lines_.next(more)) {
             error = "a quoted field is not closed before the end of the input";
             break;
           }
-          ++line_;
           field += '\n';
           line = std::move(more);
           i = static_cast<std::size_t>(-1);
@@ -104,25 +143,27 @@ class CsvReader : public RecordReader {
     return true;
   }
 
-  std::istream& in_;
+  Lines lines_;
   std::vector<std::size_t> positions_;
   std::size_t width_ = 0;
-  std::size_t line_ = 0;
 };
 
 // JSON Lines: one object per line; numbers, strings and booleans become text, null is NULL.
 class JsonlReader : public RecordReader {
  public:
-  JsonlReader(std::istream& in, std::vector<std::string> columns) : in_(in), columns_(std::move(columns)) {}
+  JsonlReader(std::istream& in, std::vector<std::string> columns) : lines_(in), columns_(std::move(columns)) {}
+
+  InputPosition position() const override { return lines_.position(); }
+  bool skip_to(std::uint64_t offset) override { return lines_.skip_to(offset); }
 
   std::optional<Record> next() override {
     std::string line;
     do {
-      if (!std::getline(in_, line)) return std::nullopt;
-      ++line_;
+      if (!lines_.next(line)) return std::nullopt;
     } while (line.find_first_not_of(" \t\r") == std::string::npos);
     Record r;
-    r.line = line_;
+    r.line = lines_.position().line;
+    r.end = lines_.position();
     r.present.assign(columns_.size(), false);
     r.fields.assign(columns_.size(), std::nullopt);
     simdjson::padded_string padded(line);
@@ -154,10 +195,9 @@ class JsonlReader : public RecordReader {
   }
 
  private:
-  std::istream& in_;
+  Lines lines_;
   std::vector<std::string> columns_;
   simdjson::dom::parser parser_;
-  std::size_t line_ = 0;
 };
 
 }  // namespace

@@ -2,6 +2,10 @@
 // the maps out and writes them through the batch path inside a transaction that also records
 // the flush in a ledger row, so a flush whose COMMIT outcome is unknown can be checked instead
 // of being lost or applied twice.
+//
+// Every swap of the maps is a cut: all 64 shards are locked at once, so an add() lands wholly
+// before or wholly after it. A checkpointed writer cuts only where its caller calls checkpoint(),
+// and commits the caller's position with exactly the increments before that cut.
 
 #include "upsert/counter_writer.hpp"
 
@@ -12,6 +16,7 @@
 #include <array>
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -78,6 +83,18 @@ struct alignas(64) Shard {
 
 constexpr std::size_t shard_count = 64;
 
+// A caller's position, committed under its name together with the increments before it.
+struct Checkpoint {
+  std::string name, position;
+};
+
+// The pending keys taken out at one cut (by shard, as they were held), and the checkpoint that
+// asked for the cut, if any.
+struct Sealed {
+  std::array<PendingMap, shard_count> shards;
+  std::optional<Checkpoint> checkpoint;
+};
+
 std::string random_writer_id() {
   std::random_device device;
   std::uint64_t bits = (std::uint64_t{device()} << 32) ^ device();
@@ -89,9 +106,13 @@ std::string random_writer_id() {
 struct CounterWriter::Impl {
   Impl(Connection c, std::shared_ptr<const Table> t, CounterWriterOptions o);
   void run_flush_thread();
-  std::vector<Row> drain();
-  void write(std::vector<Row> rows);
-  void write_with_ledger(std::span<const Row> rows, std::int64_t depth);
+  void seal(std::optional<Checkpoint> checkpoint);
+  std::vector<Sealed> take_sealed();
+  void write_sealed(std::vector<Sealed> cuts);
+  void merge_into(Sealed& into, Sealed& later);
+  void write(std::vector<Row> rows, const Checkpoint* checkpoint);
+  void write_with_ledger(std::span<const Row> rows, const Checkpoint* checkpoint, std::int64_t depth);
+  std::size_t unsealed_keys();
   bool committed(std::int64_t seq);
   void reconnect_until(Clock::time_point deadline);
   void back_off(int failed_attempts);
@@ -104,12 +125,18 @@ struct CounterWriter::Impl {
   std::vector<AggregateColumn> aggregates;
   std::vector<const Column*> key_columns, value_columns;
   std::shared_ptr<const Table> ledger;
+  std::shared_ptr<const Table> checkpoints;  // only on a checkpointed writer
+  // Held by whoever uses `connection`: the flush thread, and read_checkpoint() from the caller.
+  std::mutex connection_mutex;
   std::string writer_id = random_writer_id();
   std::int64_t flush_seq = 0;
   Upsert template_statement;
 
   std::array<Shard, shard_count> shards;
   std::atomic<std::size_t> pending_keys{0};
+  // Cuts waiting for the flush thread, oldest first; cut_mutex keeps their order that of the cuts.
+  std::mutex cut_mutex;
+  std::deque<Sealed> sealed;
 
   // The flush thread's schedule: requests, completions, closing.
   std::mutex schedule_mutex;
@@ -158,6 +185,13 @@ CounterWriter::Impl::Impl(Connection c, std::shared_ptr<const Table> t, CounterW
                                              .column("flush_seq", Type::int64, not_null)
                                              .unique_key({"writer_id"}));
   connection.create_table(*ledger);
+  if (options.checkpointed) {
+    checkpoints = std::make_shared<const Table>(Table(options.checkpoint_table)
+                                                    .column("name", Type::text)
+                                                    .column("position", Type::text, not_null)
+                                                    .unique_key({"name"}));
+    connection.create_table(*checkpoints);
+  }
   flusher = std::thread([this] { run_flush_thread(); });
 }
 
@@ -206,6 +240,13 @@ bool CounterWriter::Impl::add(std::span<const Value> key, std::span<const Value>
         return false;
       }
       lock.unlock();
+      if (options.checkpointed && unsealed_keys() >= options.max_pending_keys) {
+        throw Error(ErrorCategory::invalid_argument,
+                    fmt::format("the writer holds max_pending_keys ({}) keys added since its last checkpoint(), and a "
+                                "checkpointed writer writes only what a checkpoint() sealed: call checkpoint() more "
+                                "often, or raise max_pending_keys",
+                                options.max_pending_keys));
+      }
       std::unique_lock schedule(schedule_mutex);
       ++requested;
       wake_flusher.notify_one();
@@ -224,27 +265,92 @@ bool CounterWriter::Impl::add(std::span<const Value> key, std::span<const Value>
   return true;
 }
 
-std::vector<Row> CounterWriter::Impl::drain() {
-  std::vector<Row> rows;
-  for (auto& shard : shards) {
-    PendingMap taken;
-    {
-      std::lock_guard lock(shard.mutex);
-      taken.swap(shard.pending);
-    }
-    pending_keys.fetch_sub(taken.size());
-    rows.reserve(rows.size() + taken.size());
-    for (auto& [key, values] : taken) {
-      Row row = key;
-      row.insert(row.end(), std::make_move_iterator(values.begin()), std::make_move_iterator(values.end()));
-      rows.push_back(std::move(row));
-    }
+// Takes every shard's keys out at one instant: all shards are locked together (in index order;
+// add() holds one shard lock at a time), so each add() is wholly before or after the cut.
+void CounterWriter::Impl::seal(std::optional<Checkpoint> checkpoint) {
+  Sealed cut;
+  cut.checkpoint = std::move(checkpoint);
+  std::lock_guard order(cut_mutex);
+  {
+    std::array<std::unique_lock<std::mutex>, shard_count> locks;
+    for (std::size_t i = 0; i < shard_count; ++i) locks[i] = std::unique_lock(shards[i].mutex);
+    for (std::size_t i = 0; i < shard_count; ++i) cut.shards[i].swap(shards[i].pending);
   }
+  sealed.push_back(std::move(cut));
+}
+
+std::size_t CounterWriter::Impl::unsealed_keys() {
+  std::size_t n = 0;
+  for (auto& shard : shards) {
+    std::lock_guard lock(shard.mutex);
+    n += shard.pending.size();
+  }
+  return n;
+}
+
+// Takes the cuts waiting for a flush; their keys no longer count against max_pending_keys.
+std::vector<Sealed> CounterWriter::Impl::take_sealed() {
+  std::vector<Sealed> cuts;
+  {
+    std::lock_guard order(cut_mutex);
+    for (auto& cut : sealed) cuts.push_back(std::move(cut));
+    sealed.clear();
+  }
+  std::size_t keys = 0;
+  for (const auto& cut : cuts) {
+    for (const auto& shard : cut.shards) keys += shard.size();
+  }
+  pending_keys.fetch_sub(keys);
   {
     std::lock_guard schedule(schedule_mutex);
     room.notify_all();
   }
-  return rows;
+  return cuts;
+}
+
+// Folds a later cut into an earlier one, as if its adds had come before the earlier cut.
+void CounterWriter::Impl::merge_into(Sealed& into, Sealed& later) {
+  for (std::size_t i = 0; i < shard_count; ++i) {
+    if (into.shards[i].empty()) {
+      into.shards[i].swap(later.shards[i]);
+      continue;
+    }
+    for (auto& [key, values] : later.shards[i]) {
+      auto [it, inserted] = into.shards[i].try_emplace(key, std::move(values));
+      if (inserted) continue;
+      for (std::size_t v = 0; v < values.size(); ++v) {
+        it->second[v] = detail::combine(aggregates[v].aggregate, it->second[v], values[v]);
+      }
+    }
+  }
+  if (later.checkpoint) into.checkpoint = std::move(later.checkpoint);
+}
+
+// Writes cuts in order, one transaction per run of cuts that can share one: a cut's checkpoint
+// may only be committed with increments from before it, so a run ends at a checkpoint unless
+// the next cut carries a newer position under the same name.
+void CounterWriter::Impl::write_sealed(std::vector<Sealed> cuts) {
+  for (std::size_t i = 0; i < cuts.size();) {
+    Sealed run = std::move(cuts[i++]);
+    while (i < cuts.size() &&
+           (!run.checkpoint || (cuts[i].checkpoint && cuts[i].checkpoint->name == run.checkpoint->name))) {
+      merge_into(run, cuts[i++]);
+    }
+    std::vector<Row> rows;
+    for (auto& shard : run.shards) {
+      for (auto& [key, values] : shard) {
+        Row row = key;
+        row.insert(row.end(), std::make_move_iterator(values.begin()), std::make_move_iterator(values.end()));
+        rows.push_back(std::move(row));
+      }
+    }
+    if (rows.empty() && !run.checkpoint) continue;
+    const auto start = Clock::now();
+    write(std::move(rows), run.checkpoint ? &*run.checkpoint : nullptr);
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
+    last_latency_us = us;
+    if (us > max_latency_us) max_latency_us = us;
+  }
 }
 
 void CounterWriter::Impl::run_flush_thread() {
@@ -257,14 +363,9 @@ void CounterWriter::Impl::run_flush_thread() {
     if (last_round) {
       while (active_adds.load() > 0) std::this_thread::yield();
     }
-    std::vector<Row> rows = drain();
-    if (!rows.empty()) {
-      auto start = Clock::now();
-      write(std::move(rows));
-      auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
-      last_latency_us = us;
-      if (us > max_latency_us) max_latency_us = us;
-    }
+    // A checkpointed writer writes only its caller's cuts; any other writer cuts here.
+    if (!options.checkpointed) seal(std::nullopt);
+    write_sealed(take_sealed());
     schedule.lock();
     completed = std::max(completed, serving);
     flush_done.notify_all();
@@ -272,9 +373,10 @@ void CounterWriter::Impl::run_flush_thread() {
   }
 }
 
-void CounterWriter::Impl::write(std::vector<Row> rows) {
-  ++flushes;
-  write_with_ledger(rows, 0);
+void CounterWriter::Impl::write(std::vector<Row> rows, const Checkpoint* checkpoint) {
+  std::lock_guard lock(connection_mutex);
+  if (!rows.empty()) ++flushes;
+  write_with_ledger(rows, checkpoint, 0);
 }
 
 void CounterWriter::Impl::back_off(int failed_attempts) {
@@ -311,17 +413,26 @@ void CounterWriter::Impl::report(std::span<const Row> rows, const Error& error) 
   }
 }
 
-// Writes `rows` and a ledger row in one transaction. Retryable errors and lost connections are
-// retried (a lost connection first asks the ledger whether the commit happened); a permanent
-// error is narrowed down by halving the rows until the offending keys are alone, and only
-// those are reported.
-void CounterWriter::Impl::write_with_ledger(std::span<const Row> rows, std::int64_t depth) {
+// Writes `rows`, a ledger row and the checkpoint (if any) in one transaction. Retryable errors
+// and lost connections are retried (a lost connection first asks the ledger whether the commit
+// happened); a permanent error is narrowed down by halving the rows until the offending keys are
+// alone, and only those are reported. The checkpoint goes with the last half, so it is committed
+// only after everything before it; if that half fails, it is committed alone after the report.
+void CounterWriter::Impl::write_with_ledger(std::span<const Row> rows, const Checkpoint* checkpoint,
+                                            std::int64_t depth) {
   const std::int64_t seq = ++flush_seq;
   const auto deadline = Clock::now() + options.give_up_after;
   Upsert batch = template_statement;
   detail::StatementRows::set_checked_rows(batch, std::vector<Row>(rows.begin(), rows.end()));
   Upsert mark = insert_into(ledger);
   mark.row({writer_id, seq}).on_conflict({"writer_id"}).do_update({{"flush_seq", proposed("flush_seq")}});
+  std::optional<Upsert> position;
+  if (checkpoint) {
+    position = insert_into(checkpoints);
+    position->row({checkpoint->name, checkpoint->position})
+        .on_conflict({"name"})
+        .do_update({{"position", proposed("position")}});
+  }
   const BatchOptions batch_options{.max_rows_per_statement = options.max_rows_per_statement};
 
   for (int failed = 1;; ++failed) {
@@ -329,9 +440,11 @@ void CounterWriter::Impl::write_with_ledger(std::span<const Row> rows, std::int6
     try {
       connection.begin(true);
       connection.execute(mark);
-      BatchResult r = connection.execute_batch(batch, batch_options);
+      if (position) connection.execute(*position);
+      const std::uint64_t batch_statements =
+          rows.empty() ? 0 : connection.execute_batch(batch, batch_options).statements;
       connection.commit();
-      statements += 1 + r.statements;
+      statements += 1 + (position ? 1 : 0) + batch_statements;
       flushed_rows += rows.size();
       return;
     } catch (const Error& e) {
@@ -344,11 +457,12 @@ void CounterWriter::Impl::write_with_ledger(std::span<const Row> rows, std::int6
       } else if (!e.retryable() && !lost && rows.size() > 1 && e.category() != ErrorCategory::invalid_argument &&
                  e.category() != ErrorCategory::unsupported) {
         const std::size_t half = rows.size() / 2;
-        write_with_ledger(rows.subspan(0, half), depth + 1);
-        write_with_ledger(rows.subspan(half), depth + 1);
+        write_with_ledger(rows.subspan(0, half), nullptr, depth + 1);
+        write_with_ledger(rows.subspan(half), checkpoint, depth + 1);
         return;
       } else {
         report(rows, e);
+        if (checkpoint && !rows.empty()) write_with_ledger({}, checkpoint, depth + 1);
         return;
       }
     }
@@ -363,6 +477,7 @@ void CounterWriter::Impl::write_with_ledger(std::span<const Row> rows, std::int6
       } catch (const Error& e) {
         if (Clock::now() >= deadline) {
           report(rows, e);
+          if (checkpoint && !rows.empty()) write_with_ledger({}, checkpoint, depth + 1);
           return;
         }
       }
@@ -399,6 +514,34 @@ void CounterWriter::flush() {
   const std::uint64_t ticket = ++impl_->requested;
   impl_->wake_flusher.notify_one();
   impl_->flush_done.wait(schedule, [&] { return impl_->completed >= ticket || !impl_->flusher.joinable(); });
+}
+
+void CounterWriter::checkpoint(std::string name, std::string position) {
+  if (!impl_->options.checkpointed) {
+    throw Error(ErrorCategory::invalid_argument,
+                "checkpoint() needs a writer made with CounterWriterOptions::checkpointed = true (otherwise its "
+                "timed flushes would commit increments after the checkpoint without it)");
+  }
+  if (impl_->closed.load()) {
+    throw Error(ErrorCategory::invalid_argument, "checkpoint() after close(): the writer no longer writes");
+  }
+  impl_->seal(Checkpoint{std::move(name), std::move(position)});
+  std::lock_guard schedule(impl_->schedule_mutex);
+  ++impl_->requested;
+  impl_->wake_flusher.notify_one();
+}
+
+std::optional<std::string> CounterWriter::read_checkpoint(const std::string& name) {
+  if (!impl_->checkpoints) {
+    throw Error(ErrorCategory::invalid_argument,
+                "read_checkpoint() needs a writer made with CounterWriterOptions::checkpointed = true");
+  }
+  std::lock_guard lock(impl_->connection_mutex);
+  Sql sql =
+      detail::render_select(*impl_->checkpoints, {"position"}, {"name"}, {Value(name)}, impl_->connection.dialect());
+  auto rows = impl_->connection.query(sql, {Type::text});
+  if (rows.empty()) return std::nullopt;
+  return rows[0][0].as<std::string>();
 }
 
 WriterStats CounterWriter::close() {

@@ -2,6 +2,7 @@
 // Lines files with hot and duplicate keys, concurrent ingests, every bad-row case, exit codes.
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -220,6 +221,55 @@ TEST_P(Ingest, TwoProcessesAtOnceOnOneTableGiveExactSums) {
     both.sums[k].second += s.second;
   }
   expect_table_equals(db(), *ab_table_named(name), both);
+}
+
+// A number from the environment (for longer runs on demand), or `fallback`.
+int env_int(const char* name, int fallback) {
+  const char* text = std::getenv(name);
+  return text != nullptr && *text != '\0' ? std::atoi(text) : fallback;
+}
+
+// The proof of exactly-once ingest: the same command SIGKILLed at random moments and run
+// again each time gives the file's sums exactly (CSV on SQLite and PostgreSQL, JSON Lines on
+// MariaDB). UPSERT_INGEST_KILLS and UPSERT_INGEST_KILL_ROWS make it longer.
+TEST_P(Ingest, KilledAtRandomMomentsAndRunAgainGivesExactSums) {
+  const int kills = env_int("UPSERT_INGEST_KILLS", 20);
+  const int rows = env_int("UPSERT_INGEST_KILL_ROWS", 400'000);
+  const bool jsonl = GetParam() == Engine::mariadb;
+  const std::string name = unique_table_name("killed");
+  created_.push_back(name);
+  const std::string file = fresh_sqlite_path() + (jsonl ? ".jsonl" : ".csv");
+  Events e = write_events(file, jsonl, rows, 21);
+  const std::string args = "ingest " + file + " " + options_for(name) + " --flush-ms 10";
+  const std::string command = "exec " + std::string(UPSERT_CLI) + " " + args;
+  std::mt19937_64 random(static_cast<unsigned>(GetParam()) + 5u);
+  int landed = 0;
+  for (int i = 0; i < kills; ++i) {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      const std::string quiet = command + " >/dev/null 2>&1 </dev/null";
+      ::execl("/bin/sh", "sh", "-c", quiet.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ASSERT_GT(pid, 0);
+    const auto kill_at = std::chrono::steady_clock::now() + std::chrono::milliseconds(10 + random() % 300);
+    int status = 0;
+    pid_t done = 0;
+    while ((done = ::waitpid(pid, &status, WNOHANG)) == 0 && std::chrono::steady_clock::now() < kill_at) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    if (done == 0) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      ++landed;
+    } else {
+      ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "run " << i << " failed";
+    }
+  }
+  CliRun last = run_cli(args);
+  ASSERT_EQ(last.exit_code, 0) << last.err;
+  EXPECT_GT(landed, 0) << "no kill landed while the ingest ran";
+  expect_table_equals(db(), *ab_table_named(name), e);
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, Ingest, ::testing::ValuesIn(all_engines()), EngineName());
@@ -560,6 +610,60 @@ TEST(Cli, SqlPrintsTheUpsertForEveryDialect) {
         "VALUE(`participants`)", "MERGE INTO \"AB_HOURLY\"", "WITH (UPDLOCK, HOLDLOCK)"}) {
     EXPECT_TRUE(contains(r.out, fragment)) << fragment << "\n" << r.out;
   }
+}
+
+// Resuming, on SQLite: a finished input adds nothing when run again, appended lines are taken,
+// a changed input is refused until --restart, and standard input resumes only under a stream id.
+TEST(IngestResume, AFinishedInputAddsNothingAndAppendedLinesAreTaken) {
+  const std::string db_path = fresh_sqlite_path();
+  const std::string file = db_path + ".csv";
+  const std::string args = "ingest " + file + " --db sqlite:" + db_path + knm_options;
+  write_file(file, "k,n,m\na,1,5\nb,2,7\n");
+  ASSERT_EQ(run_cli(args).exit_code, 0);
+  CliRun again = run_cli(args);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(summary_value(again.out, "rows read"), 0) << again.out;
+  EXPECT_TRUE(contains(again.out, "resumed after line 3")) << again.out;
+  std::ofstream(file, std::ios::app) << "a,10,1\n";
+  CliRun appended = run_cli(args);
+  ASSERT_EQ(appended.exit_code, 0) << appended.err;
+  EXPECT_EQ(summary_value(appended.out, "rows read"), 1) << appended.out;
+  Connection check = connect("sqlite:" + db_path);
+  EXPECT_EQ(read_table(check, knm_table()), (std::vector<Row>{{"a", 11, 5}, {"b", 2, 7}}));
+}
+
+TEST(IngestResume, AChangedInputIsRefusedAndRestartReadsItFromItsStart) {
+  const std::string db_path = fresh_sqlite_path();
+  const std::string file = db_path + ".csv";
+  const std::string args = "ingest " + file + " --db sqlite:" + db_path + knm_options;
+  write_file(file, "k,n,m\na,1,5\nb,2,7\n");
+  ASSERT_EQ(run_cli(args).exit_code, 0);
+  write_file(file, "k,n,m\na,3,5\nb,2,7\n");  // same size, one byte changed
+  CliRun refused = run_cli(args);
+  EXPECT_EQ(refused.exit_code, 2) << refused.out;
+  EXPECT_TRUE(contains(refused.err, "changed since")) << refused.err;
+  EXPECT_TRUE(contains(refused.err, "--restart")) << refused.err;
+  CliRun restarted = run_cli(args + " --restart");
+  ASSERT_EQ(restarted.exit_code, 0) << restarted.err;
+  // What the first run committed stays: --restart cannot take it out.
+  Connection check = connect("sqlite:" + db_path);
+  EXPECT_EQ(read_table(check, knm_table()), (std::vector<Row>{{"a", 4, 5}, {"b", 4, 7}}));
+  EXPECT_EQ(run_cli(args).exit_code, 0) << "the restarted run's position is the one kept";
+}
+
+TEST(IngestResume, StandardInputResumesOnlyUnderAStreamId) {
+  const std::string db_path = fresh_sqlite_path();
+  const std::string file = db_path + ".csv";
+  write_file(file, "k,n,m\na,1,5\n");
+  const std::string args = "ingest - --db sqlite:" + db_path + knm_options;
+  ASSERT_EQ(run_cli(args + " --stream-id feed", file).exit_code, 0);
+  ASSERT_EQ(run_cli(args + " --stream-id feed", file).exit_code, 0);
+  EXPECT_EQ(value_of_key(db_path, "a"), 1) << "the same stream under its id counts once";
+  ASSERT_EQ(run_cli(args, file).exit_code, 0);
+  EXPECT_EQ(value_of_key(db_path, "a"), 2) << "standard input without an id is read whole every time";
+  CliRun wrong = run_cli("ingest " + file + " --db sqlite:" + db_path + knm_options + " --stream-id x");
+  EXPECT_EQ(wrong.exit_code, 2);
+  EXPECT_TRUE(contains(wrong.err, "--stream-id names standard input")) << wrong.err;
 }
 
 }  // namespace
