@@ -6,9 +6,9 @@
 #   scripts/cluster-servers.sh stop         [DIR]   stops every instance; succeeds if nothing runs
 #   scripts/cluster-servers.sh status       [DIR]   exit 0 if every instance answers and Galera has 3 nodes
 #   scripts/cluster-servers.sh kill-node N  [DIR]   SIGKILLs Galera node N (1-3): a crash, for fault tests
-#   scripts/cluster-servers.sh start-node N [DIR]   starts Galera node N again; it rejoins the cluster
+#   scripts/cluster-servers.sh start-node N [DIR]   starts Galera node N again (if down); it rejoins the cluster
 #   scripts/cluster-servers.sh stop-backend N [DIR] stops Spider backend N (1-2), for fault tests
-#   scripts/cluster-servers.sh start-backend N [DIR] starts Spider backend N again
+#   scripts/cluster-servers.sh start-backend N [DIR] starts Spider backend N again (if down)
 #
 # DIR defaults to ${UPSERT_CLUSTER_DIR:-/tmp/upsert-cluster}. Ports (override with the variables):
 #   Galera SQL    UPSERT_GALERA_PORT_BASE+1..3     default 33181-33183
@@ -20,7 +20,7 @@
 # Every instance runs as the `mysql` user (when started as root) with data it owns: rsync state
 # transfer runs as the server's user, and as root it fails with "Permission denied". Node 1
 # bootstraps the cluster (--wsrep-new-cluster); nodes 2 and 3 join it by a rsync state transfer.
-# A node restarted after kill-node starts at the position recovered from its storage engine.
+# A node restarted after kill-node catches up by IST (the writes it missed, from a donor's cache).
 #
 # Only export lines go to stdout, so `eval "$(scripts/cluster-servers.sh start)"` works.
 set -euo pipefail
@@ -191,24 +191,10 @@ stop_instance() {
 
 start_galera_node() {
   local name=g$1
-  [ -z "$(running_pid "$name" || true)" ] || die "$name is already running"
   case "${2:-}" in
     bootstrap) launch "$name" $(galera_opts "$name") --wsrep-new-cluster ;;
-    # Started at a known position (uuid:seqno): the node takes only the writes it missed from a
-    # donor's cache (IST), not a whole copy of the data (SST).
-    *) launch "$name" $(galera_opts "$name") ${2:+--wsrep-start-position="$2"} ;;
+    *) launch "$name" $(galera_opts "$name") ;;
   esac
-}
-
-# uuid:seqno recovered from the storage engine of a node that crashed (mysqld_safe's
-# --wsrep-recover step, which plain mariadbd does not do by itself).
-recovered_position() {
-  local name=$1 root opts
-  root=$(root_of "$name")
-  mapfile -t opts < <(common_opts "$name")
-  (cd "$root" && "$mariadbd_bin" --no-defaults "${opts[@]}" --wsrep-on=ON --wsrep-provider="$provider" \
-    --binlog-format=ROW --wsrep-recover --log-error="$root/recover.err" </dev/null >/dev/null 2>&1 9>&-) || true
-  sed -n 's/.*WSREP: Recovered position: *\([^ ]*\).*/\1/p' "$root/recover.err" | tail -n 1
 }
 
 create_accounts() {
@@ -318,7 +304,8 @@ case "$command" in
     ;;
   start-node)
     check_number 3
-    start_galera_node "$number" "$(recovered_position "g$number")"
+    # MariaDB 10.11 recovers the node's position from InnoDB by itself: it rejoins by IST.
+    start_galera_node "$number"
     wait_ready "g$number"
     log "node $number is back and synced"
     ;;

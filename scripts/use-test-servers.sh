@@ -7,21 +7,18 @@ servers_dir=${UPSERT_SERVERS_DIR:-/tmp/upsert-test-servers}
 cluster_dir=${UPSERT_CLUSTER_DIR:-/tmp/upsert-cluster}
 export UPSERT_SERVERS_DIR=$servers_dir UPSERT_CLUSTER_DIR=$cluster_dir
 stop_at_exit=()
-if [ "${UPSERT_REUSE_SERVERS:-0}" = 1 ] && bash scripts/test-servers.sh status "$servers_dir" 2>/dev/null; then
-  echo "$1: reusing the servers already running in $servers_dir"
-else
-  stop_at_exit+=("bash scripts/test-servers.sh stop '$servers_dir' || true")
-  trap 'for c in "${stop_at_exit[@]}"; do eval "$c"; done' EXIT
-  bash scripts/test-servers.sh start "$servers_dir" >/dev/null
-fi
-if [ "${UPSERT_REUSE_SERVERS:-0}" = 1 ] && bash scripts/cluster-servers.sh status "$cluster_dir" 2>/dev/null; then
-  echo "$1: reusing the cluster already running in $cluster_dir"
-else
-  stop_at_exit+=("bash scripts/cluster-servers.sh stop '$cluster_dir' || true")
-  trap 'for c in "${stop_at_exit[@]}"; do eval "$c"; done' EXIT
-  bash scripts/cluster-servers.sh start "$cluster_dir" >/dev/null
-fi
-# shellcheck disable=SC1091
-source "$servers_dir/env.sh"
-# shellcheck disable=SC1091
-source "$cluster_dir/env.sh"
+# use_or_start SCRIPT DIR CALLER: reuses what SCRIPT runs in DIR when asked to, else starts it and
+# stops it at exit; then sources DIR/env.sh.
+use_or_start() {
+  if [ "${UPSERT_REUSE_SERVERS:-0}" = 1 ] && bash "$1" status "$2" 2>/dev/null; then
+    echo "$3: reusing what $1 runs in $2"
+  else
+    stop_at_exit+=("bash '$1' stop '$2' || true")
+    trap 'for c in "${stop_at_exit[@]}"; do eval "$c"; done' EXIT
+    bash "$1" start "$2" >/dev/null
+  fi
+  # shellcheck disable=SC1091
+  source "$2/env.sh"
+}
+use_or_start scripts/test-servers.sh "$servers_dir" "$1"
+use_or_start scripts/cluster-servers.sh "$cluster_dir" "$1"

@@ -103,7 +103,8 @@ class UPSERT_EXPORT Connection {
 /// Opens a connection from a URL:
 /// `sqlite:PATH`, `sqlite::memory:`, `postgresql://user:pass@host:port/db?...` (libpq URIs, unix
 /// sockets via ?host=/dir), `mariadb://user:pass@host:port/db`, `mysql://...` (`localhost` means the
-/// default unix socket, `?socket=/path` another one).
+/// default unix socket, `?socket=/path` another one). `mariadb://user:pass@h1:p1,h2:p2,h3:p3/db` lists the
+/// nodes of one cluster: the first that answers is used, and a reconnect starts at the next one.
 UPSERT_EXPORT Connection connect(std::string_view url);
 
 }  // namespace upsert

@@ -17,6 +17,8 @@ int main(int argc, char** argv) {
       "Database URLs (--db): sqlite:PATH, sqlite::memory:, postgresql://user:password@host:port/database\n"
       "(libpq URIs; a unix socket with ?host=/dir), mariadb://user:password@host:port/database or mysql://...\n"
       "(localhost is the default unix socket, ?socket=/path another; percent-encode '@', ':', '/' in passwords).\n"
+      "Nodes of one cluster (Galera) as a host list: mariadb://user:password@h1:3306,h2:3306,h3:3306/database;\n"
+      "the first that answers is used, the next after a lost connection. postgresql://...@h1:5432,h2:5432/db too.\n"
       "Exit codes: 0 ok, 1 data errors (rejected rows, failed verification), 2 usage or setup errors.\n"
       "Run `upsert <command> --help` for a command's options and an example.");
   std::vector<Command> commands{add_sql_command(app), add_ingest_command(app), add_demo_command(app),

@@ -236,7 +236,8 @@ std::vector<std::string> create_table_mysql(const Table& table, Dialect dialect)
                .table_suffix = dialect == Dialect::mariadb
                                    ? " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin"
                                    : " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_bin",
-               .default_in_parentheses = is_lob_default};
+               .default_in_parentheses = is_lob_default,
+               .first_unique_key_as_primary = true};
   return create_table_statements(table, rules_for(dialect), ddl, "CREATE TABLE IF NOT EXISTS ");
 }
 

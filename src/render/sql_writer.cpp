@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <utility>
 
 #include "statement/validate.hpp"
 #include "upsert/error.hpp"
@@ -400,6 +401,8 @@ std::vector<std::string> create_table_statements(const Table& table, const Diale
     if (!c.nullable) w << " NOT NULL";
   }
   std::vector<const UniqueKey*> partial;
+  bool promote = ddl.first_unique_key_as_primary && std::none_of(table.unique_keys().begin(), table.unique_keys().end(),
+                                                                 [](const UniqueKey& k) { return k.primary; });
   for (const auto& k : table.unique_keys()) {
     if (k.where) {
       validate_key_predicate(table, k);
@@ -416,9 +419,10 @@ std::vector<std::string> create_table_statements(const Table& table, const Diale
                                         "supports; make its columns NOT NULL instead",
                                         k.name));
     }
+    const bool primary = k.primary || std::exchange(promote, false);
     w << ", CONSTRAINT ";
     w.ident(k.name);
-    w << (k.primary ? " PRIMARY KEY (" : k.nulls_not_distinct ? " UNIQUE NULLS NOT DISTINCT (" : " UNIQUE (");
+    w << (primary ? " PRIMARY KEY (" : k.nulls_not_distinct ? " UNIQUE NULLS NOT DISTINCT (" : " UNIQUE (");
     w.ident_list(k.columns);
     w << ")";
   }

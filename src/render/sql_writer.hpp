@@ -116,6 +116,9 @@ struct DdlRules {
   // True when the column's default must be written as an expression, DEFAULT ('x'): MySQL accepts
   // no literal default on TEXT and BLOB columns. Null: always a literal.
   bool (*default_in_parentheses)(const Column& column, bool in_key) = nullptr;
+  // The first full unique key becomes the PRIMARY KEY of a table that declares none (MySQL/MariaDB:
+  // Galera replicates only tables with a primary key, and InnoDB clusters rows on it).
+  bool first_unique_key_as_primary = false;
 };
 // CREATE TABLE body and the separate index statements: {"CREATE TABLE ... (...)", "CREATE UNIQUE INDEX ..."}.
 std::vector<std::string> create_table_statements(const Table& table, const DialectRules& rules, const DdlRules& ddl,

@@ -117,6 +117,39 @@ TEST(MariadbUrl, ParsesHostPortUserAndPercentEncodedPassword) {
   EXPECT_EQ(v6.socket, "/run/my sql.sock");
 }
 
+TEST(MariadbUrl, ParsesAListOfHostsOfOneCluster) {
+  auto target = detail::mysql::parse_url("mariadb://u:p@10.0.0.1:3307,db2,[::1]:3309/app");
+  ASSERT_EQ(target.endpoints.size(), 3u);
+  EXPECT_EQ(target.endpoints[0].host, "10.0.0.1");
+  EXPECT_EQ(target.endpoints[0].port, 3307u);
+  EXPECT_EQ(target.endpoints[1].host, "db2");
+  EXPECT_EQ(target.endpoints[1].port, 3306u);
+  EXPECT_EQ(target.endpoints[2].host, "::1");
+  EXPECT_EQ(target.endpoints[2].port, 3309u);
+  // The first host is also the single-host fields.
+  EXPECT_EQ(target.host, "10.0.0.1");
+  EXPECT_EQ(target.port, 3307u);
+  EXPECT_EQ(target.database, "app");
+  EXPECT_EQ(detail::mysql::parse_url("mariadb://u:p@h:1/db").endpoints.size(), 1u);
+
+  for (const char* url : {"mariadb://u:p@h1:1,,h2:2/db", "mariadb://u:p@h1:1,/db", "mariadb://u:p@h1:1,h2:x/db",
+                          "mariadb://u:p@h1:1,h2:2/db?socket=/tmp/s.sock"}) {
+    Error e = error_of([&] { detail::mysql::parse_url(url); });
+    EXPECT_EQ(e.category(), ErrorCategory::invalid_argument) << url;
+    EXPECT_NE(std::string(e.what()).find("host1:port1,host2:port2"), std::string::npos) << e.what();
+  }
+}
+
+TEST(MariadbUrl, AHostListConnectsToTheFirstServerThatAnswers) {
+  const testing::ServerUrl server = testing::server_url_parts(Engine::mariadb);
+  // Port 1 on 127.0.0.1 refuses at once: the second host is taken.
+  Connection c = connect("mariadb://" + server.user + ":" + server.password + "@127.0.0.1:1," + server.host + ":" +
+                         server.port + "/" + server.database);
+  EXPECT_EQ(testing::query_int(c, "SELECT 41 + 1"), 42);
+  Error e = error_of([&] { connect("mariadb://u:p@127.0.0.1:1,127.0.0.1:2/db"); });
+  EXPECT_EQ(e.category(), ErrorCategory::connection);
+}
+
 TEST(MariadbUrl, RejectsMalformedUrlsNamingTheExpectedForm) {
   for (const char* url : {"mariadb://u:p@host:3306", "mariadb://u:p@host:3306/", "mariadb://u:p@host:port/db",
                           "mariadb://u:p@host:70000/db", "mariadb://u:p@host:/db", "mariadb://u:p%4@host/db",

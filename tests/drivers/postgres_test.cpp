@@ -152,6 +152,19 @@ TEST(PostgresUrl, MessagesMaskPasswords) {
   EXPECT_EQ(redact_url("postgres:///db?host=/tmp&password=x"), "postgres:///db?host=/tmp&password=***");
 }
 
+TEST(PostgresUrl, AHostListConnectsToTheFirstServerThatAnswers) {
+  // libpq's own host lists: host1:port1,host2:port2, tried in order.
+  const ServerUrl server = server_url_parts(Engine::postgres);
+  Connection c = connect("postgresql://" + server.user + ":" + server.password + "@127.0.0.1:1," + server.host + ":" +
+                         server.port + "/" + server.database);
+  EXPECT_EQ(query_int(c, "SELECT 41 + 1"), 42);
+  EXPECT_EQ(detail::postgres::redact_url("postgresql://u:secret@h1:5432,h2:5433/db"),
+            "postgresql://u:***@h1:5432,h2:5433/db");
+  Error e = thrown_error([] { connect("postgresql://upsert:s3cret@127.0.0.1:1,127.0.0.1:2/upsert_test"); });
+  EXPECT_EQ(category_name(e.category()), "connection") << e.what();
+  EXPECT_FALSE(contains(e.what(), "s3cret")) << e.what();
+}
+
 TEST(PostgresUrl, MissingDatabaseIsConnectionErrorWithTheServersReason) {
   std::string url = pg_url();
   url = url.substr(0, url.rfind('/') + 1) + "no_such_database_here";

@@ -109,7 +109,7 @@ TEST(Ddl, AbTable) {
            {"CREATE TABLE IF NOT EXISTS `ab_hourly` (`ab_test_id` BIGINT NOT NULL, `version` VARCHAR(255) NOT NULL, "
             "`date` DATE NOT NULL, `hour` BIGINT NOT NULL, `participants` BIGINT DEFAULT 0 NOT NULL, "
             "`conversions` BIGINT DEFAULT 0 NOT NULL, CONSTRAINT `ab_hourly_ab_test_id_version_date_hour_key` "
-            "UNIQUE (`ab_test_id`, `version`, `date`, `hour`)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 "
+            "PRIMARY KEY (`ab_test_id`, `version`, `date`, `hour`)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 "
             "COLLATE=utf8mb4_0900_bin"}},
           {Dialect::oracle,
            {R"(BEGIN EXECUTE IMMEDIATE 'CREATE TABLE "AB_HOURLY" ("AB_TEST_ID" NUMBER(19) NOT NULL, )"
@@ -141,7 +141,7 @@ TEST(Ddl, BoundedTextAndBytes) {
             R"(CONSTRAINT "codes_code_blob_key" UNIQUE ("code", "blob")))"}},
           {Dialect::mariadb,
            {"CREATE TABLE IF NOT EXISTS `codes` (`code` VARCHAR(255) NOT NULL, `blob` VARBINARY(255) NOT NULL, "
-            "`label` VARCHAR(40) DEFAULT 'x', CONSTRAINT `codes_code_blob_key` UNIQUE (`code`, `blob`)) "
+            "`label` VARCHAR(40) DEFAULT 'x', CONSTRAINT `codes_code_blob_key` PRIMARY KEY (`code`, `blob`)) "
             "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin"}},
           {Dialect::oracle,
            {R"(BEGIN EXECUTE IMMEDIATE 'CREATE TABLE "CODES" ("CODE" VARCHAR2(255 CHAR) NOT NULL, "BLOB" RAW(255) NOT NULL, )"

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <mutex>
 
 #include "drivers/mysql/error.hpp"
@@ -52,6 +53,24 @@ MysqlDriver::~MysqlDriver() {
 }
 
 void MysqlDriver::open() {
+  // A host list: the first server that answers, starting at the current one, wins.
+  const std::size_t count = std::max<std::size_t>(target_.endpoints.size(), 1);
+  for (std::size_t tried = 1;; ++tried) {
+    try {
+      open_endpoint();
+      return;
+    } catch (const Error&) {
+      if (tried >= count) throw;
+      endpoint_ = (endpoint_ + 1) % count;
+    }
+  }
+}
+
+void MysqlDriver::open_endpoint() {
+  if (!target_.endpoints.empty()) {
+    target_.host = target_.endpoints[endpoint_].host;
+    target_.port = target_.endpoints[endpoint_].port;
+  }
   init_library_once();
   mysql_ = mysql_init(nullptr);
   if (mysql_ == nullptr) throw Error(ErrorCategory::connection, "mysql_init failed: out of memory");
@@ -88,6 +107,10 @@ void MysqlDriver::open() {
   try {
     apply_session_settings();
     galera_ = dialect_ == Dialect::mariadb && read_wsrep_on();
+    // Causal reads: a read on this node waits until the node has applied every write the cluster
+    // committed before it. The library reads rarely (RETURNING read-backs, the writer's ledger),
+    // and the ledger lookup after a lost COMMIT on another node must see that commit if it happened.
+    if (galera_) run_text("SET SESSION wsrep_sync_wait = 1", Stage::not_sent);
   } catch (...) {
     close();
     throw;
@@ -143,6 +166,8 @@ void MysqlDriver::close() {
 
 void MysqlDriver::reconnect() {
   close();
+  // After a lost connection, the next node of a host list first: the current one may be down.
+  if (target_.endpoints.size() > 1) endpoint_ = (endpoint_ + 1) % target_.endpoints.size();
   open();
 }
 

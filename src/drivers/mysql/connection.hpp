@@ -48,7 +48,10 @@ class MysqlDriver final : public Driver {
   bool galera() const { return galera_; }
 
  private:
+  // Connects to the current endpoint, or the next ones of a host list that answer.
   void open();
+  // Connects to the current endpoint only.
+  void open_endpoint();
   void close();
   void apply_session_settings();
   // The live handle; throws Error(connection) after a failed reconnect left none.
@@ -74,6 +77,8 @@ class MysqlDriver final : public Driver {
   StatementCache<std::unique_ptr<PreparedStatement>> statements_{64};
   bool in_transaction_ = false;
   bool galera_ = false;
+  // The position in target_.endpoints of the server connected to (or to try first).
+  std::size_t endpoint_ = 0;
 };
 
 }  // namespace upsert::detail::mysql

@@ -1,4 +1,5 @@
-// URL grammar: scheme://[user[:password]@][host][:port]/database[?socket=/path]
+// URL grammar: scheme://[user[:password]@]hosts/database[?socket=/path]
+// hosts: [host][:port] or a list host:port,host:port,... (nodes of one cluster, tried in order).
 // The user, password, database and socket may be percent-encoded (%40 for '@', %2F for '/'), which
 // is how a password holding URL delimiters is written.
 
@@ -15,7 +16,8 @@ namespace upsert::detail::mysql {
 namespace {
 
 constexpr std::string_view expected_form =
-    "expected mariadb://user:password@host:port/database (or mysql://...), optionally with ?socket=/path; "
+    "expected mariadb://user:password@host:port/database (or mysql://...; several nodes of one cluster as "
+    "host1:port1,host2:port2), optionally with ?socket=/path; "
     "percent-encode '@', ':', '/' and '%' inside the user or password";
 
 [[noreturn]] void bad_url(std::string_view url, std::string_view why) {
@@ -57,7 +59,7 @@ unsigned parse_port(std::string_view text, std::string_view url) {
 }
 
 // host, host:port, [v6], [v6]:port, or empty (the default socket).
-void parse_host_port(std::string_view text, std::string_view url, ConnectTarget& target) {
+Endpoint parse_host_port(std::string_view text, std::string_view url) {
   std::string_view host = text;
   std::string_view port;
   if (text.starts_with('[')) {
@@ -71,8 +73,25 @@ void parse_host_port(std::string_view text, std::string_view url, ConnectTarget&
     host = text.substr(0, colon);
     port = text.substr(colon + 1);
   }
-  target.host = host.empty() ? "localhost" : std::string(host);
-  if (!port.empty() || text.ends_with(':')) target.port = parse_port(port, url);
+  Endpoint endpoint;
+  endpoint.host = host.empty() ? "localhost" : std::string(host);
+  if (!port.empty() || text.ends_with(':')) endpoint.port = parse_port(port, url);
+  return endpoint;
+}
+
+// One endpoint, or a comma-separated list of them.
+void parse_hosts(std::string_view text, std::string_view url, ConnectTarget& target) {
+  for (;;) {
+    const auto comma = text.find(',');
+    const std::string_view one = text.substr(0, comma);
+    if (one.empty() && comma != std::string_view::npos) bad_url(url, "the host list has an empty entry");
+    target.endpoints.push_back(parse_host_port(one, url));
+    if (comma == std::string_view::npos) break;
+    text = text.substr(comma + 1);
+    if (text.empty()) bad_url(url, "the host list ends with ','");
+  }
+  target.host = target.endpoints.front().host;
+  target.port = target.endpoints.front().port;
 }
 
 void parse_query(std::string_view query, std::string_view url, ConnectTarget& target) {
@@ -124,7 +143,10 @@ ConnectTarget parse_url(std::string_view url) {
       target.password = percent_decode(user_info.substr(colon + 1), url, "password");
     }
   }
-  parse_host_port(authority, url, target);
+  parse_hosts(authority, url, target);
+  if (target.endpoints.size() > 1 && !target.socket.empty()) {
+    bad_url(url, "?socket= names one local server; it cannot go with a list of hosts");
+  }
   return target;
 }
 
