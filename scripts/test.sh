@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, builds, checks formatting, checks that the library
 # installs and a program outside the tree builds against it (static and shared, Release), starts
-# throwaway PostgreSQL and MariaDB servers, runs every test with ctest, and stops the servers again.
+# throwaway PostgreSQL and MariaDB servers, a Galera cluster and a Spider set, runs every test
+# with ctest (the `cluster` label included), and stops them again.
 # A test that needs a server and finds none fails; nothing is skipped.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -15,6 +15,7 @@ Connection ConnectionAccess::wrap(std::unique_ptr<Driver> driver) {
   if (!driver) throw Error(ErrorCategory::internal, "a connection needs a driver");
   auto impl = std::make_unique<Connection::Impl>();
   impl->strategy = strategy_for(driver->dialect());
+  if (auto policy = driver->preferred_retry_policy()) impl->retry_policy = *policy;
   impl->driver = std::move(driver);
   return Connection(std::move(impl));
 }

@@ -73,6 +73,9 @@ class Driver {
   virtual bool in_transaction() const = 0;
   // Drops and re-opens the connection (after a connection error); prepared statements are forgotten.
   virtual void reconnect() = 0;
+  // The retry policy this server needs when it differs from the default (a Galera node, where hot
+  // keys on several primaries fail certification far more often than they deadlock on one server).
+  virtual std::optional<RetryPolicy> preferred_retry_policy() const { return std::nullopt; }
 };
 
 }  // namespace upsert::detail

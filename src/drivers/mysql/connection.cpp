@@ -87,6 +87,7 @@ void MysqlDriver::open() {
   dialect_ = server_version_.find("MariaDB") != std::string::npos ? Dialect::mariadb : Dialect::mysql;
   try {
     apply_session_settings();
+    galera_ = dialect_ == Dialect::mariadb && read_wsrep_on();
   } catch (...) {
     close();
     throw;
@@ -96,6 +97,41 @@ void MysqlDriver::open() {
 void MysqlDriver::apply_session_settings() {
   run_text(session_settings, Stage::not_sent);
   run_text(isolation_setting, Stage::not_sent);
+}
+
+bool MysqlDriver::read_wsrep_on() {
+  MYSQL* m = handle();
+  constexpr std::string_view sql = "SELECT @@wsrep_on";
+  if (mysql_real_query(m, sql.data(), static_cast<unsigned long>(sql.size())) != 0)
+    throw_error(m, sql, Stage::not_sent);
+  MYSQL_RES* result = mysql_store_result(m);
+  if (result == nullptr) throw_error(m, sql, Stage::not_sent);
+  MYSQL_ROW row = mysql_fetch_row(result);
+  const bool on = row != nullptr && row[0] != nullptr && std::string_view(row[0]) == "1";
+  mysql_free_result(result);
+  return on;
+}
+
+std::optional<RetryPolicy> MysqlDriver::preferred_retry_policy() const {
+  if (!galera_) return std::nullopt;
+  return RetryPolicy{.max_attempts = 100,
+                     .first_backoff = std::chrono::milliseconds(1),
+                     .max_backoff = std::chrono::milliseconds(500)};
+}
+
+void MysqlDriver::require_open_transaction(std::string_view sql) {
+  if (!in_transaction_ || mysql_ == nullptr) return;
+  unsigned int status = 0;
+  if (mariadb_get_infov(mysql_, MARIADB_CONNECTION_SERVER_STATUS, &status) != 0) return;
+  if ((status & SERVER_STATUS_IN_TRANS) != 0) return;
+  // The server rolled the transaction back (nothing of it is applied) and the session is in
+  // autocommit again: what follows must not run as if it were still inside.
+  rollback();
+  throw Error(ErrorCategory::retryable,
+              "the server ended the transaction by itself (on Galera: another node's conflicting write won "
+              "certification and this transaction was aborted): nothing of it was applied; run the whole "
+              "transaction again",
+              EngineError{.code = "transaction aborted", .retryable = true}, std::string(sql));
 }
 
 void MysqlDriver::close() {
@@ -131,14 +167,20 @@ PreparedStatement& MysqlDriver::statement(const std::string& text) {
 
 ExecResult MysqlDriver::run(const std::string& text, std::span<const Value> params,
                             const std::vector<Type>& result_types) {
-  return statement(text).run(params, result_types, statement_stage());
+  ExecResult result = statement(text).run(params, result_types, statement_stage());
+  require_open_transaction(text);
+  return result;
 }
 
 std::optional<std::int64_t> MysqlDriver::run_bulk(const std::string& text,
                                                   const std::vector<std::vector<Value>>& param_rows) {
-  if (dialect_ != Dialect::mariadb) return std::nullopt;
+  // Galera answers OK to COM_STMT_BULK_EXECUTE even when it aborted the work (a certification
+  // failure, a brute-force abort): the rows would be counted as written and lost. The caller falls
+  // back to one multi-row statement, whose abort comes back as an error (docs/galera.md).
+  if (dialect_ != Dialect::mariadb || galera_) return std::nullopt;
   std::int64_t affected_rows = 0;
   if (!statement(text).run_bulk(param_rows, statement_stage(), affected_rows)) return std::nullopt;
+  require_open_transaction(text);
   return affected_rows;
 }
 
@@ -179,6 +221,7 @@ void MysqlDriver::commit() {
   if (!in_transaction_) {
     throw Error(ErrorCategory::invalid_argument, "commit() without begin(): no transaction is open");
   }
+  require_open_transaction("COMMIT");
   try {
     run_text("COMMIT", Stage::sent);
   } catch (const Error& e) {

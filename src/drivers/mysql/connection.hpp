@@ -42,6 +42,10 @@ class MysqlDriver final : public Driver {
   void rollback() override;
   bool in_transaction() const override { return in_transaction_; }
   void reconnect() override;
+  // On a Galera node: up to 100 attempts, backoff capped at 0.5 s.
+  std::optional<RetryPolicy> preferred_retry_policy() const override;
+  // True when the server is a Galera node (wsrep_on), read once per connect.
+  bool galera() const { return galera_; }
 
  private:
   void open();
@@ -53,6 +57,11 @@ class MysqlDriver final : public Driver {
   PreparedStatement& statement(const std::string& text);
   // Runs SQL text without parameters, discarding any results.
   void run_text(std::string_view sql, Stage stage);
+  // SELECT @@wsrep_on: true on a Galera node (MariaDB only; MySQL has no such variable).
+  bool read_wsrep_on();
+  // Throws Error(retryable) when the server ended our transaction behind our back (Galera aborts a
+  // transaction that lost a conflict, and its next statement may still answer OK).
+  void require_open_transaction(std::string_view sql);
   // What a lost connection means for a statement sent now.
   Stage statement_stage() const { return in_transaction_ ? Stage::sent_in_transaction : Stage::sent; }
 
@@ -64,6 +73,7 @@ class MysqlDriver final : public Driver {
   // would otherwise pile up server-side statements (max_prepared_stmt_count is server-wide).
   StatementCache<std::unique_ptr<PreparedStatement>> statements_{64};
   bool in_transaction_ = false;
+  bool galera_ = false;
 };
 
 }  // namespace upsert::detail::mysql

@@ -19,6 +19,15 @@ bool connection_lost(unsigned error_number) {
     case 1927:  // ER_CONNECTION_KILLED (MariaDB): KILL CONNECTION from another session
     case 1053:  // ER_SERVER_SHUTDOWN: the server is shutting down
     case 4031:  // ER_CLIENT_INTERACTION_TIMEOUT: disconnected after wait_timeout of inactivity
+    // Spider (storage/spider/spd_err.h and the server's network errors it passes on): the front lost,
+    // or could not reach, a backend. A statement spread over several backends may have applied on
+    // some of them, so once sent its outcome is unknown, as for our own lost connection.
+    case 1429:   // ER_CONNECT_TO_FOREIGN_DATA_SOURCE: unable to connect to the foreign data source
+    case 12701:  // ER_SPIDER_REMOTE_SERVER_GONE_AWAY_NUM: a backend has gone away
+    case 1158:   // ER_NET_READ_ERROR: got an error reading communication packets
+    case 1159:   // ER_NET_READ_INTERRUPTED: got timeout reading communication packets
+    case 1160:   // ER_NET_ERROR_ON_WRITE: got an error writing communication packets
+    case 1161:   // ER_NET_WRITE_INTERRUPTED: got timeout writing communication packets
       return true;
     default: return false;
   }
@@ -52,7 +61,13 @@ std::string_view hint(ErrorCategory category) {
 ErrorCategory category_for(unsigned error_number, Stage stage) {
   if (connection_lost(error_number)) return category_of_lost_connection(stage);
   switch (error_number) {
+    // Galera reports a transaction that failed certification, or that a replicated write aborted
+    // (brute-force abort), as ER_LOCK_DEADLOCK ("WSREP detected deadlock/conflict and aborted the
+    // transaction. Try restarting the transaction"): rolled back, nothing applied.
     case 1213:  // ER_LOCK_DEADLOCK: the transaction was rolled back
+    // A Galera node that is not part of the primary component, or not synced yet, refuses every
+    // statement with ER_UNKNOWN_COM_ERROR ("WSREP has not yet prepared node for application use").
+    case 1047:  // ER_UNKNOWN_COM_ERROR
     case 1205:  // ER_LOCK_WAIT_TIMEOUT
     case 1020:  // ER_CHECKREAD: record changed since last read
     case 1614:  // ER_XA_RBDEADLOCK
@@ -62,6 +77,7 @@ ErrorCategory category_for(unsigned error_number, Stage stage) {
 
     case 1062:  // ER_DUP_ENTRY
     case 1586:  // ER_DUP_ENTRY_WITH_KEY_NAME
+    case 1022:  // ER_DUP_KEY: "Can't write; duplicate key" (a Spider front without spider_direct_dup_insert)
     case 1451:  // ER_ROW_IS_REFERENCED_2: a foreign key refers to the row
     case 1452:  // ER_NO_REFERENCED_ROW_2: the foreign key has no parent row
     case 1216:  // ER_NO_REFERENCED_ROW (older servers)
@@ -129,6 +145,7 @@ ConstraintKind constraint_for(unsigned error_number) {
   switch (error_number) {
     case 1062:  // ER_DUP_ENTRY
     case 1586:  // ER_DUP_ENTRY_WITH_KEY_NAME
+    case 1022:  // ER_DUP_KEY
       return ConstraintKind::unique;
     case 1048:  // ER_BAD_NULL_ERROR
     case 1364:  // ER_NO_DEFAULT_FOR_FIELD: a NOT NULL column left out
@@ -173,7 +190,18 @@ void throw_error(unsigned error_number, std::string_view sqlstate, std::string_v
                  Stage stage) {
   const ErrorCategory category = category_for(error_number, stage);
   const bool client = error_number >= 2000 && error_number < 3000;
-  const std::string_view advice = hint(category);
+  // A Spider front answers an upsert of an existing key with 1022 unless it passes the statement
+  // on to the backend whole.
+  std::string_view advice = hint(category);
+  if (error_number == 1022) {
+    advice =
+        "on a Spider front, ON DUPLICATE KEY UPDATE needs spider_direct_dup_insert = 1 (server option, or SET "
+        "SESSION) so that the backend runs the upsert";
+  } else if (error_number == 1429 || error_number == 12701) {
+    advice =
+        "a Spider backend is unreachable: rows of this statement on the other backends may have been "
+        "applied; check them before running it again, once the backend is back";
+  }
   throw Error(category,
               fmt::format("{} error {} ({}): {}{}{}", client ? "MySQL client" : "MySQL/MariaDB server", error_number,
                           sqlstate, message, advice.empty() ? "" : "; ", advice),
