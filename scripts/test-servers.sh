@@ -4,6 +4,7 @@
 #   scripts/test-servers.sh start            [DIR]   fresh instances, writes DIR/env.sh, prints its exports
 #   scripts/test-servers.sh stop             [DIR]   stops both; succeeds even if nothing is running
 #   scripts/test-servers.sh restart-postgres [DIR]   restarts PostgreSQL only (tests inject a server restart)
+#   scripts/test-servers.sh restart-mariadb  [DIR]   restarts MariaDB only (also after it was killed)
 #   scripts/test-servers.sh status           [DIR]   exit 0 if both servers accept connections
 #
 # DIR defaults to ${UPSERT_SERVERS_DIR:-/tmp/upsert-test-servers}. Ports default to 54329 (PostgreSQL)
@@ -34,7 +35,7 @@ die() { echo "test-servers: ERROR: $*" >&2; exit 1; }
 
 usage() {
   cat >&2 <<EOF
-usage: $0 {start|stop|restart-postgres|status} [DIR]
+usage: $0 {start|stop|restart-postgres|restart-mariadb|status} [DIR]
   DIR defaults to \${UPSERT_SERVERS_DIR:-/tmp/upsert-test-servers}
 EOF
   exit 2
@@ -464,6 +465,15 @@ cmd_restart_postgres() {
   log "PostgreSQL is accepting connections again"
 }
 
+cmd_restart_mariadb() {
+  ensure_binaries
+  [ -d "$mdb_data/mysql" ] || die "no MariaDB datadir in $mdb_data; run '$0 start' first"
+  log "restarting MariaDB ($mdb_data)"
+  stop_mariadb
+  start_mariadb
+  log "MariaDB is accepting connections again"
+}
+
 cmd_status() {
   find_binaries || { log "server binaries not installed"; return 1; }
   local ok=0
@@ -493,6 +503,7 @@ case "$command" in
   start) cmd_start ;;
   stop) cmd_stop ;;
   restart-postgres) cmd_restart_postgres ;;
+  restart-mariadb) cmd_restart_mariadb ;;
   status) cmd_status ;;
   *) usage ;;
 esac

@@ -395,8 +395,13 @@ void CounterWriter::Impl::reconnect_until(Clock::time_point deadline) {
   }
 }
 
+// A locking read: the lost connection's transaction may still be running on the server (MariaDB's
+// KILL CONNECTION closes the socket at once, while the server thread goes on to finish a COMMIT
+// it had begun). A plain read would then see the ledger row as it was before, and the flush
+// would be applied again once that COMMIT lands; FOR UPDATE waits for the row's writer to end.
 bool CounterWriter::Impl::committed(std::int64_t seq) {
   Sql sql = detail::render_select(*ledger, {"flush_seq"}, {"writer_id"}, {Value(writer_id)}, connection.dialect());
+  if (connection.dialect() != Dialect::sqlite) sql.text += " FOR UPDATE";
   auto rows = connection.query(sql, {Type::int64});
   return !rows.empty() && rows[0][0] == Value(seq);
 }
