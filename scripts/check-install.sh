@@ -30,6 +30,12 @@ check() {
     -DUPSERT_BUILD_TESTS=OFF -DUPSERT_BUILD_BENCHMARKS=OFF
   quiet cmake --build "$build" -j "$jobs"
   quiet cmake --install "$build" --prefix "$prefix"
+  # The Python package, imported from the installed site-packages directory, away from the tree.
+  local package
+  package=$(dirname "$(find "$prefix" -name '_upsert*.so' | head -1)")
+  quiet test -f "$package/__init__.py"
+  (cd "$work" && quiet env PYTHONPATH="$(dirname "$package")" /usr/bin/python3 -c \
+    "import upsert, upsert.errors; upsert.connect('sqlite::memory:').server_version()")
   local libdir
   libdir=$(dirname "$(find "$prefix" -name 'libupsert.*' | head -1)")
 
