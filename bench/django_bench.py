@@ -132,7 +132,7 @@ def worker(alias, arm, test_id, index, seconds, barrier, results):
                         log.participants = F("participants") + 1
                         log.save(update_fields=["participants"])
                 elif arm == "cursor_sql":
-                    with connection.cursor() as cursor:
+                    with connections[alias].cursor() as cursor:  # as the package's `connection.cursor()`
                         cursor.execute(sql, [test_id, version, DAY, hour])
                 elif arm == "increment":
                     ud.increment(HourlyLog, key=key, by={"participants": 1}, using=alias)

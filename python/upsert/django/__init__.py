@@ -345,8 +345,9 @@ class CounterWriter:
     (``kill -9``, a crash, power loss) before the next flush or before ``close()`` returns; with the
     default interval that is about the last 100 ms of increments. ``flush()`` makes everything added
     before it durable. The writer's own commits are never applied twice: each flush updates a ledger row
-    (table ``upsert_writer_ledger``) in the same transaction. Other NOT NULL columns of the model must have a
-    database default, since the writer inserts the key and sum columns only.
+    (table ``upsert_writer_ledger``) in the same transaction. Other NOT NULL numeric fields with a default of 0
+    are summed with 0 added; any other NOT NULL field is refused when the writer is made, since the
+    writer inserts the key and sum columns only.
     """
 
     def __init__(self, model, key_fields, sum_fields, using=None, **options):
@@ -355,9 +356,23 @@ class CounterWriter:
         self.key_fields = [self.mt.field(n) for n in key_fields]
         self.sum_fields = [self.mt.field(n) for n in sum_fields]
         self.mt.conflict_target({f.name for f in self.key_fields}, [f.name for f in self.key_fields])
+        # The writer inserts the key and sum columns only. Other NOT NULL counters defaulting to 0 are
+        # summed too, with 0 added; any other NOT NULL column would fail every insert: refused here.
+        self.zero_fields = []
+        written = set(self.key_fields) | set(self.sum_fields)
+        for field in self.model._meta.concrete_fields:
+            if field in written or field.null or (field.primary_key and self.mt.auto_pk):
+                continue
+            if column_type(field) in (_upsert_module.Type.int64, _upsert_module.Type.float64) and (
+                    field.has_default() and field.get_default() == 0):
+                self.zero_fields.append(field)
+                continue
+            raise ValueError(
+                "CounterWriter(%s) inserts the key and sum fields only, but %s is NOT NULL without a default of 0; "
+                "add it to key_fields or sum_fields, or make it nullable" % (self.model.__name__, field.name))
         self.options = options
         self.table = _upsert_module.Table(self.model._meta.db_table)
-        for field in self.key_fields + self.sum_fields:
+        for field in self.key_fields + self.sum_fields + self.zero_fields:
             self.table.column(field.column, column_type(field), not_null=True)
         self.table.unique_key([f.column for f in self.key_fields])
         self._writer = None
@@ -382,7 +397,8 @@ class CounterWriter:
                     ctypes.pythonapi.Py_IncRef(ctypes.py_object(self._writer))
                 url = _database_url(connections[self.using].settings_dict, self.using)
                 self._writer = _upsert_module.CounterWriter(
-                    url, self.table, [f.column for f in self.key_fields], [f.column for f in self.sum_fields],
+                    url, self.table, [f.column for f in self.key_fields],
+                    [f.column for f in self.sum_fields + self.zero_fields],
                     **self.options)
                 self._pid = os.getpid()
             return self._writer
@@ -396,6 +412,9 @@ class CounterWriter:
             key = [prepare_value(f, v) for f, v in zip(self.key_fields, key)]
         if isinstance(deltas, dict):
             deltas = [deltas.get(f.name, 0) for f in self.sum_fields]
+        else:
+            deltas = list(deltas)
+        deltas.extend(0 for _ in self.zero_fields)
         return self._current().add(key, deltas)
 
     def flush(self):

@@ -4,7 +4,7 @@ and classify Django's exceptions so transient ones are retried.
 
 Django APIs relied on (unchanged from 3.2 through 5.x): ``connections[alias]``,
 ``connection.cursor()``, ``connection.vendor``, ``connection.mysql_is_mariadb``,
-``connection.in_atomic_block``, ``connection.get_autocommit()``, ``connection.settings_dict``,
+``connection.in_atomic_block``, ``connection.autocommit``, ``connection.connection``, ``connection.settings_dict``,
 ``transaction.atomic(using=...)``.
 """
 
@@ -70,7 +70,9 @@ class Bridge:
         self.atomics.pop().__exit__(DatabaseError, error, None)
 
     def in_transaction(self):
-        return self.connection.in_atomic_block or not self.connection.get_autocommit()
+        # Not get_autocommit(), which opens a connection: an unopened one is in no transaction.
+        connection = self.connection
+        return connection.in_atomic_block or (connection.connection is not None and not connection.autocommit)
 
     def server_version(self):
         vendor = self.connection.vendor

@@ -14,6 +14,7 @@ Django APIs relied on (unchanged from 3.2 through 5.x): ``F.name``, ``Value.valu
 ``Lookup.lhs/.rhs/.lookup_name``, ``Model._meta``.
 """
 
+import datetime
 import functools
 
 import upsert
@@ -54,10 +55,31 @@ _COMPARISONS = {
 _FUNCTIONS = ((Greatest, upsert.greatest), (Least, upsert.least), (Coalesce, upsert.coalesce))
 
 
+def _native_type(field):
+    """The Python type a value of `field` needs no preparation in (int for an integer column)."""
+    from upsert.django._schema import column_type
+
+    native = {upsert.Type.int64: int, upsert.Type.text: str, upsert.Type.float64: float,
+              upsert.Type.boolean: bool, upsert.Type.date: datetime.date}
+    try:
+        return native.get(column_type(field))
+    except TypeError:
+        return None
+
+
+_natives = {}
+
+
 def prepare_value(field, value):
     """A Python value as the column of `field` stores it (a related instance as its key)."""
     if value is None:
         return None
+    try:
+        native = _natives[field]
+    except KeyError:
+        native = _natives[field] = _native_type(field)
+    if type(value) is native:  # already what get_prep_value would return: skip it (the hot path)
+        return value
     if isinstance(value, Model):
         target = getattr(field, "target_field", None)
         if target is None:
