@@ -19,5 +19,5 @@ source scripts/use-test-servers.sh test
 ctest --test-dir build --output-on-failure --timeout 900 -j "${UPSERT_TEST_JOBS:-2}" "$@"
 
 # Faults against servers of its own (killed and restarted, stopped and continued, connections
-# terminated) while the counter writer and ingest run; about 70 s in all.
+# terminated) while the counter writer and ingest run; 70-90 s wall in all.
 bash scripts/soak.sh --seconds 40

@@ -8,7 +8,10 @@
 // the offset is in the table and nothing after it. Running the same command again reads the
 // input up to the offset, checks the hash, and goes on from there.
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -57,6 +60,29 @@ std::string checkpoint_name(const IngestOptions& o) {
   return fmt::format("ingest {} #{:016x}", o.spec.table, h.hash);
 }
 
+// Held for the whole run, so that two runs of one input into one table on this machine do not
+// both resume from the same position (each would count the lines after it). The kernel drops
+// the lock when the process ends, however it ends.
+class RunLock {
+ public:
+  explicit RunLock(const std::string& path) : fd_(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666)) {}
+  ~RunLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  RunLock(const RunLock&) = delete;
+  RunLock& operator=(const RunLock&) = delete;
+  bool held() const { return fd_ >= 0 && ::flock(fd_, LOCK_EX | LOCK_NB) == 0; }
+
+ private:
+  int fd_;
+};
+
+std::string run_lock_path(const IngestOptions& o, const std::string& name) {
+  InputPosition h;
+  for (unsigned char c : o.db + "\n" + name) h.hash = (h.hash ^ c) * 0x100000001b3ULL;
+  return (std::filesystem::temp_directory_path() / fmt::format("upsert-ingest-{:016x}.lock", h.hash)).string();
+}
+
 std::string encode(const InputPosition& p) {
   return fmt::format("offset={} line={} hash={:016x}", p.offset, p.line, p.hash);
 }
@@ -75,8 +101,8 @@ std::optional<InputPosition> decode(const std::string& text) {
 // moves `done` past it, so a cut always falls between records.
 class Cutter {
  public:
-  Cutter(CounterWriter& writer, std::string name, std::chrono::milliseconds interval)
-      : writer_(writer), name_(std::move(name)), interval_(interval), thread_([this] { run(); }) {}
+  Cutter(CounterWriter& writer, std::string name, std::chrono::milliseconds interval, InputPosition start)
+      : done(start), writer_(writer), name_(std::move(name)), interval_(interval), thread_([this] { run(); }) {}
   ~Cutter() { stop(); }
   void stop() {
     {
@@ -181,9 +207,19 @@ int run_ingest(IngestOptions o) {
   // Standard input without --stream-id has no identity to resume by: it is written as it comes.
   const bool resumable = o.input != "-" || !o.stream_id.empty();
   wo.checkpointed = resumable;
-  CounterWriter writer(std::move(db), table, wo);
-
   const std::string name = resumable ? checkpoint_name(o) : std::string();
+  std::optional<RunLock> run_lock;
+  if (resumable) {
+    const std::string path = run_lock_path(o, name);
+    if (!run_lock.emplace(path).held()) {
+      std::cerr << fmt::format(
+          "upsert ingest: another run of this command (input {} into \"{}\") is under way on this machine (it holds "
+          "{}): two at once would both count the lines after the last position; wait for it to finish\n",
+          o.input == "-" ? "stream \"" + o.stream_id + "\"" : o.input, o.spec.table, path);
+      return exit_usage;
+    }
+  }
+  CounterWriter writer(std::move(db), table, wo);
   std::optional<InputPosition> resume_at;
   if (resumable && !o.restart) {
     if (auto text = writer.read_checkpoint(name)) {
@@ -219,8 +255,7 @@ int run_ingest(IngestOptions o) {
   }
   std::optional<Cutter> cutter;
   if (resumable) {
-    cutter.emplace(writer, name, std::chrono::milliseconds(o.flush_ms));
-    cutter->done = resume_at ? *resume_at : before_first;
+    cutter.emplace(writer, name, std::chrono::milliseconds(o.flush_ms), resume_at ? *resume_at : before_first);
   }
 
   const auto start = std::chrono::steady_clock::now();

@@ -661,6 +661,23 @@ TEST(IngestResume, StandardInputResumesOnlyUnderAStreamId) {
   EXPECT_EQ(value_of_key(db_path, "a"), 1) << "the same stream under its id counts once";
   ASSERT_EQ(run_cli(args, file).exit_code, 0);
   EXPECT_EQ(value_of_key(db_path, "a"), 2) << "standard input without an id is read whole every time";
+  {
+    // A second run while the first waits on its input: refused, not counted twice.
+    Fifo fifo;
+    CliRun first;
+    std::thread cli([&] { first = run_cli(args + " --stream-id feed", fifo.path()); });
+    fifo.open();
+    fifo.write("k,n,m\na,1,5\na,1,5\n");  // the stream so far, and one line more
+    ASSERT_TRUE(wait_until([&] { return value_of_key(db_path, "a") == 3; }, std::chrono::seconds(20)))
+        << "the first run never wrote its row";
+    CliRun second = run_cli(args + " --stream-id feed", file);
+    fifo.close();
+    cli.join();
+    EXPECT_EQ(second.exit_code, 2) << second.out;
+    EXPECT_TRUE(contains(second.err, "another run of this command")) << second.err;
+    EXPECT_EQ(first.exit_code, 0) << first.err;
+    EXPECT_EQ(value_of_key(db_path, "a"), 3);
+  }
   CliRun wrong = run_cli("ingest " + file + " --db sqlite:" + db_path + knm_options + " --stream-id x");
   EXPECT_EQ(wrong.exit_code, 2);
   EXPECT_TRUE(contains(wrong.err, "--stream-id names standard input")) << wrong.err;
