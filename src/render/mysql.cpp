@@ -12,7 +12,10 @@
 // RETURNING is rendered only when every row is written; the driver reads the others back.
 
 #include <fmt/format.h>
+
 #include <fmt/ranges.h>
+#include <algorithm>
+#include <map>
 
 #include <algorithm>
 #include <cctype>
@@ -190,9 +193,57 @@ Sql render_mysql(const Upsert& s, const RenderOptions& options, Dialect dialect)
 
 namespace {
 
-std::string mysql_type(const Column& c, bool in_key) {
-  // Key columns need a bounded length to be indexed; 255 utf8mb4 characters fit InnoDB's 3072 bytes.
-  const int length = c.max_length.value_or(255);
+// InnoDB indexes at most 3072 bytes of one key (DYNAMIC rows). Text and bytes key columns without a
+// declared max_length share what the key's fixed-size columns leave, so a key stores text as long
+// as the other engines do up to that limit (a single text key column gets 768 utf8mb4 characters;
+// the A/B key (id, version, date, hour) gives `version` 763) instead of a flat VARCHAR(255).
+constexpr int innodb_key_bytes = 3072;
+constexpr int utf8mb4_bytes = 4;
+
+int fixed_key_bytes(const Column& c) {
+  switch (c.type) {
+    case Type::int64:
+    case Type::float64:
+    case Type::timestamp: return 8;
+    case Type::date: return 3;
+    case Type::boolean: return 1;
+    case Type::text: return c.max_length ? *c.max_length * utf8mb4_bytes : 0;
+    case Type::bytes: return c.max_length.value_or(0);
+  }
+  return 8;
+}
+
+// The length (characters for text, bytes for bytes) each unsized text/bytes key column gets: the
+// smallest share over the keys it is in.
+std::map<std::string, int> key_column_lengths(const Table& table) {
+  std::map<std::string, int> lengths;
+  for (const UniqueKey& key : table.unique_keys()) {
+    int fixed = 0, unsized = 0;
+    for (const auto& name : key.columns) {
+      const Column& c = table.column_named(name);
+      const bool sized_by_us = (c.type == Type::text || c.type == Type::bytes) && !c.max_length;
+      if (sized_by_us) {
+        ++unsized;
+      } else {
+        fixed += fixed_key_bytes(c);
+      }
+    }
+    if (unsized == 0) continue;
+    const int share = std::max(1, (innodb_key_bytes - fixed) / unsized);
+    for (const auto& name : key.columns) {
+      const Column& c = table.column_named(name);
+      if ((c.type != Type::text && c.type != Type::bytes) || c.max_length) continue;
+      const int length = c.type == Type::text ? std::max(1, share / utf8mb4_bytes) : share;
+      auto [it, inserted] = lengths.emplace(name, length);
+      if (!inserted) it->second = std::min(it->second, length);
+    }
+  }
+  return lengths;
+}
+
+std::string mysql_type(const Column& c, bool in_key, const std::map<std::string, int>& key_lengths) {
+  auto sized = key_lengths.find(c.name);
+  const int length = c.max_length ? *c.max_length : sized != key_lengths.end() ? sized->second : 255;
   switch (c.type) {
     case Type::int64: return "BIGINT";
     case Type::float64: return "DOUBLE";
@@ -231,7 +282,8 @@ std::vector<std::string> create_table_mysql(const Table& table, Dialect dialect)
   require_identity_leads_a_key(table, dialect);
   // Binary, no-pad collations compare text as PostgreSQL does: 'a' and 'A', or 'a' and 'a ', are
   // different keys. The default collations would merge them.
-  DdlRules ddl{.type_sql = mysql_type,
+  const std::map<std::string, int> key_lengths = key_column_lengths(table);
+  DdlRules ddl{.type_sql = [&](const Column& c, bool in_key) { return mysql_type(c, in_key, key_lengths); },
                .identity_suffix = " NOT NULL AUTO_INCREMENT",
                .table_suffix = dialect == Dialect::mariadb
                                    ? " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin"

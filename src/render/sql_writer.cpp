@@ -123,8 +123,10 @@ void SqlWriter::literal(const Value& v) {
   } else if (auto i = v.get_if<std::int64_t>()) {
     text_ += std::to_string(*i);
   } else if (auto d = v.get_if<double>()) {
-    text_ += fmt::format("{}", *d);
-    if (text_.find_last_of(".eE") == std::string::npos) text_ += ".0";
+    // A float literal keeps a decimal point (1.0, not 1), or engines read it as an integer.
+    std::string number = fmt::format("{}", *d);
+    if (number.find_first_of(".eE") == std::string::npos) number += ".0";
+    text_ += number;
   } else if (auto b = v.get_if<bool>()) {
     if (rules_.numeric_booleans || rules_.dialect == Dialect::sqlite) {
       text_ += *b ? "1" : "0";

@@ -81,12 +81,16 @@ void validate_identifier(std::string_view name, std::string_view what) {
   if (!is_letter(name[0])) {
     throw invalid(fmt::format("{} name \"{}\" must start with a letter or '_'", what, name));
   }
-  for (char c : name) {
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
     if (!is_letter(c) && !is_digit(c)) {
+      // Quote the whole UTF-8 character, not its first byte, so the message stays valid UTF-8.
+      const auto lead = static_cast<unsigned char>(c);
+      const std::size_t length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
       throw invalid(
           fmt::format("{} name \"{}\" contains '{}': only ASCII letters, digits and '_' are accepted, so that the "
                       "name quotes the same way on every engine",
-                      what, name, c));
+                      what, name, name.substr(i, length)));
     }
   }
 }

@@ -3,6 +3,8 @@
 
 #include "upsert/connection.hpp"
 
+#include <fmt/format.h>
+
 #include "session/retry.hpp"
 #include "session/session.hpp"
 #include "upsert/error.hpp"
@@ -79,8 +81,40 @@ void Connection::execute_script(std::string_view sql) {
   impl_->with_retry([&] { impl_->driver->run_script(sql); });
 }
 
+namespace {
+
+// The advisory lock that serialises DDL on one table name (FNV-1a of the name, as PostgreSQL's
+// bigint lock key).
+std::int64_t ddl_lock_key(const std::string& table_name) {
+  std::uint64_t hash = 14695981039346656037ull;
+  for (char c : "upsert.create_table:" + table_name) {
+    hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  }
+  return static_cast<std::int64_t>(hash);
+}
+
+}  // namespace
+
 void Connection::create_table(const Table& table) {
-  for (const auto& statement : create_table_sql(table, dialect())) execute_script(statement);
+  const std::vector<std::string> statements = create_table_sql(table, dialect());
+  if (dialect() != Dialect::postgresql) {
+    for (const auto& statement : statements) execute_script(statement);
+    return;
+  }
+  // PostgreSQL's CREATE TABLE IF NOT EXISTS races with itself: two sessions both find no table
+  // and the second fails inserting the table's row type (23505 on pg_type_typname_nsp_index, or
+  // 42P07/42710). A transaction-scoped advisory lock on the table name makes concurrent creators
+  // (processes or threads) take turns; the later ones then find the table and do nothing.
+  const Sql lock{fmt::format("SELECT pg_advisory_xact_lock({})", ddl_lock_key(table.name())), {}};
+  auto create = [&](Connection& c) {
+    c.execute_sql(lock);
+    for (const auto& statement : statements) c.execute_script(statement);
+  };
+  if (in_transaction()) {
+    create(*this);  // the caller's transaction holds the lock until it ends
+  } else {
+    transaction(create);
+  }
 }
 
 void Connection::begin(bool for_write) {

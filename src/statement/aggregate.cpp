@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <optional>
+
 #include "upsert/error.hpp"
 
 namespace upsert {
@@ -82,7 +84,17 @@ Value combine(Aggregate aggregate, const Value& earlier, const Value& later) {
       // NULLs are ignored, as GREATEST/LEAST do on PostgreSQL.
       if (earlier.is_null()) return later;
       if (later.is_null()) return earlier;
-      const bool later_wins = aggregate == Aggregate::max ? later > earlier : later < earlier;
+      // An int64 and a double compare as numbers (Value's own order puts every int64 before every
+      // double); long double holds every int64 exactly.
+      auto number = [](const Value& v) -> std::optional<long double> {
+        if (auto i = v.get_if<std::int64_t>()) return static_cast<long double>(*i);
+        if (auto d = v.get_if<double>()) return static_cast<long double>(*d);
+        return std::nullopt;
+      };
+      const auto a = number(earlier), b = number(later);
+      const bool numbers = a && b;
+      const bool later_wins =
+          aggregate == Aggregate::max ? (numbers ? *b > *a : later > earlier) : (numbers ? *b < *a : later < earlier);
       return later_wins ? later : earlier;
     }
     case Aggregate::sum: {

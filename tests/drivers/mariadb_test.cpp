@@ -182,6 +182,34 @@ TEST(MariadbUrl, ConnectsOverTcpAndPicksTheMariadbDialect) {
   EXPECT_TRUE(starts_with(client_host(c), "127.0.0.1")) << client_host(c);
 }
 
+// Text keys as long as PostgreSQL and SQLite store them (issue 14, problem 5): the library sized
+// text key columns VARCHAR(255), so a 300-character key was refused on MariaDB alone. Now the key
+// columns share InnoDB's 3072-byte key limit (763 utf8mb4 characters for the A/B key's version).
+TEST(MariadbDdl, TextKeysLongerThan255CharactersAreStored) {
+  Connection c = open_mariadb();
+  const Table t = Table(testing::unique_table_name("long_keys"))
+                      .column("id", Type::int64)
+                      .column("version", Type::text)
+                      .column("day", Type::date)
+                      .column("hour", Type::int64)
+                      .column("n", Type::int64, default_value(0), not_null)
+                      .unique_key({"id", "version", "day", "hour"});
+  testing::drop_table(c, t.name());
+  c.create_table(t);
+  for (std::size_t length : {std::size_t{300}, std::size_t{763}}) {
+    SCOPED_TRACE(length);
+    const std::string key = std::string(length - 1, 'v') + "\u00e9";  // ends in a 2-byte character
+    Upsert s = insert_into(t).columns({"id", "version", "day", "hour", "n"}).row({1, key, Date(2026, 12, 2), 3, 1});
+    s.on_conflict({"id", "version", "day", "hour"}).do_update(add_proposed({"n"}));
+    c.execute(s);
+    c.execute(s);
+    EXPECT_EQ(testing::query_int(
+                  c, "SELECT n FROM `" + t.name() + "` WHERE CHAR_LENGTH(version) = " + std::to_string(length)),
+              2);
+  }
+  testing::drop_table(c, t.name());
+}
+
 TEST(MariadbUrl, ConnectsThroughTheSocketGivenInTheUrl) {
   const std::string socket = testing::server_url("UPSERT_TEST_MARIADB_SOCKET");
   const testing::ServerUrl server = testing::server_url_parts(Engine::mariadb);

@@ -60,14 +60,14 @@ TEST(Ddl, EveryTypeDefaultIdentityAndKeys) {
             R"("payload" BYTEA, "note" TEXT DEFAULT 'n.a ok', "tries" BIGINT DEFAULT -1, )"
             R"(CONSTRAINT "events_pkey" PRIMARY KEY ("id"), CONSTRAINT "events_name_day_key" UNIQUE ("name", "day")))"}},
           {Dialect::mysql,
-           {"CREATE TABLE IF NOT EXISTS `events` (`id` BIGINT NOT NULL AUTO_INCREMENT, `name` VARCHAR(255) NOT NULL, "
+           {"CREATE TABLE IF NOT EXISTS `events` (`id` BIGINT NOT NULL AUTO_INCREMENT, `name` VARCHAR(767) NOT NULL, "
             "`score` DOUBLE DEFAULT 0.5, `seen` BOOLEAN DEFAULT FALSE, `day` DATE DEFAULT '2026-01-02' NOT NULL, "
             "`at` DATETIME(6) DEFAULT '2026-01-02 03:04:05.250000', `payload` LONGBLOB, "
             "`note` LONGTEXT DEFAULT ('n.a ok'), `tries` BIGINT DEFAULT -1, CONSTRAINT `events_pkey` PRIMARY KEY "
             "(`id`), CONSTRAINT `events_name_day_key` UNIQUE (`name`, `day`)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 "
             "COLLATE=utf8mb4_0900_bin"}},
           {Dialect::mariadb,
-           {"CREATE TABLE IF NOT EXISTS `events` (`id` BIGINT NOT NULL AUTO_INCREMENT, `name` VARCHAR(255) NOT NULL, "
+           {"CREATE TABLE IF NOT EXISTS `events` (`id` BIGINT NOT NULL AUTO_INCREMENT, `name` VARCHAR(767) NOT NULL, "
             "`score` DOUBLE DEFAULT 0.5, `seen` BOOLEAN DEFAULT FALSE, `day` DATE DEFAULT '2026-01-02' NOT NULL, "
             "`at` DATETIME(6) DEFAULT '2026-01-02 03:04:05.250000', `payload` LONGBLOB, "
             "`note` LONGTEXT DEFAULT ('n.a ok'), `tries` BIGINT DEFAULT -1, CONSTRAINT `events_pkey` PRIMARY KEY "
@@ -106,7 +106,7 @@ TEST(Ddl, AbTable) {
             R"("conversions" BIGINT DEFAULT 0 NOT NULL, CONSTRAINT "ab_hourly_ab_test_id_version_date_hour_key" )"
             R"(UNIQUE ("ab_test_id", "version", "date", "hour")))"}},
           {Dialect::mysql,
-           {"CREATE TABLE IF NOT EXISTS `ab_hourly` (`ab_test_id` BIGINT NOT NULL, `version` VARCHAR(255) NOT NULL, "
+           {"CREATE TABLE IF NOT EXISTS `ab_hourly` (`ab_test_id` BIGINT NOT NULL, `version` VARCHAR(763) NOT NULL, "
             "`date` DATE NOT NULL, `hour` BIGINT NOT NULL, `participants` BIGINT DEFAULT 0 NOT NULL, "
             "`conversions` BIGINT DEFAULT 0 NOT NULL, CONSTRAINT `ab_hourly_ab_test_id_version_date_hour_key` "
             "PRIMARY KEY (`ab_test_id`, `version`, `date`, `hour`)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 "
@@ -140,7 +140,7 @@ TEST(Ddl, BoundedTextAndBytes) {
            {R"(CREATE TABLE IF NOT EXISTS "codes" ("code" TEXT NOT NULL, "blob" BYTEA NOT NULL, "label" TEXT DEFAULT 'x', )"
             R"(CONSTRAINT "codes_code_blob_key" UNIQUE ("code", "blob")))"}},
           {Dialect::mariadb,
-           {"CREATE TABLE IF NOT EXISTS `codes` (`code` VARCHAR(255) NOT NULL, `blob` VARBINARY(255) NOT NULL, "
+           {"CREATE TABLE IF NOT EXISTS `codes` (`code` VARCHAR(384) NOT NULL, `blob` VARBINARY(1536) NOT NULL, "
             "`label` VARCHAR(40) DEFAULT 'x', CONSTRAINT `codes_code_blob_key` PRIMARY KEY (`code`, `blob`)) "
             "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin"}},
           {Dialect::oracle,
@@ -274,6 +274,24 @@ TEST(Ddl, PartialKeyPredicateMustBeBoolean) {
   for (Dialect d : {Dialect::sqlite, Dialect::postgresql}) {
     expect_error([&] { create_table_sql(t, d); }, ErrorCategory::invalid_argument,
                  {"partial key \"p_k_key\"", "boolean"});
+  }
+}
+
+}  // namespace
+}  // namespace upsert::testing
+
+namespace upsert::testing {
+namespace {
+
+// A whole-number float default keeps its decimal point in every dialect (1.0 was written as 1,
+// because the check for a '.' looked at the whole statement, where "DEFAULT" has an 'E').
+TEST(Ddl, FloatDefaultKeepsItsDecimalPoint) {
+  const Table t =
+      Table("rates").column("k", Type::int64).column("r", Type::float64, default_value(1.0)).unique_key({"k"});
+  for (Dialect d : all_dialects()) {
+    SCOPED_TRACE(name_of(d));
+    const std::string ddl = create_table_sql(t, d).front();
+    EXPECT_NE(ddl.find("DEFAULT 1.0"), std::string::npos) << ddl;
   }
 }
 

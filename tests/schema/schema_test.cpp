@@ -28,6 +28,36 @@ TEST(Identifier, RefusalsNameWhatAndWhy) {
                {"contains '-'", "quotes the same way on every engine"});
 }
 
+// True when `s` is well-formed UTF-8 (lead bytes followed by their continuation bytes).
+bool valid_utf8(const std::string& s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    for (std::size_t k = 1; k < n; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return false;
+    }
+    i += n;
+  }
+  return true;
+}
+
+TEST(Identifier, RefusalOfANonAsciiCharacterQuotesItWhole) {
+  for (const std::string& name :
+       {std::string("caf\xc3\xa9"), std::string("n\xe2\x82\xacw"), std::string("x\xf0\x9f\x98\x80")}) {
+    try {
+      validate_identifier(name, "column");
+      ADD_FAILURE() << "accepted " << name;
+    } catch (const Error& e) {
+      const std::string message = e.what();
+      EXPECT_TRUE(valid_utf8(message)) << message;
+      EXPECT_NE(message.find("contains '"), std::string::npos) << message;
+    }
+  }
+  expect_error([] { validate_identifier("caf\xc3\xa9", "column"); }, ErrorCategory::invalid_argument,
+               {"contains '\xc3\xa9'"});
+}
+
 TEST(Columns, KeepDeclarationOrderAndOptions) {
   Table t = Table("t")
                 .column("a", Type::int64, not_null)

@@ -74,5 +74,17 @@ TEST(Combine, MaxAndMinIgnoreNullsAndLastTakesTheLater) {
   EXPECT_TRUE(combine(Aggregate::last, 1, nullptr).is_null()) << "last keeps the later value, NULL included";
 }
 
+TEST(Combine, MaxAndMinCompareIntegersAndDoublesAsNumbers) {
+  // Value's total order puts every int64 before every double; max(5, 3.0) must still be 5.
+  EXPECT_EQ(combine(Aggregate::max, 5, 3.0), Value(5));
+  EXPECT_EQ(combine(Aggregate::max, 3.0, 5), Value(5));
+  EXPECT_EQ(combine(Aggregate::max, 3, 3.5), Value(3.5));
+  EXPECT_EQ(combine(Aggregate::min, 2.5, 3), Value(2.5));
+  EXPECT_EQ(combine(Aggregate::min, 3, 2.5), Value(2.5));
+  EXPECT_EQ(combine(Aggregate::min, std::numeric_limits<std::int64_t>::max(), 9.3e18),
+            Value(std::numeric_limits<std::int64_t>::max()));
+  EXPECT_EQ(combine(Aggregate::max, std::numeric_limits<std::int64_t>::max(), 9.3e18), Value(9.3e18));
+}
+
 }  // namespace
 }  // namespace upsert::testing
