@@ -91,6 +91,10 @@ class UPSERT_EXPORT Connection {
   void set_retry_policy(RetryPolicy policy);
   /// Counters.
   const ConnectionStats& stats() const;
+  /// What the connection noticed about tables it wrote to, oldest first: a key column whose
+  /// collation makes keys the library keeps apart one key ('a' and 'A', 'a' and 'a '). Each table
+  /// is checked once per process, the first time a connection writes to it.
+  const std::vector<std::string>& warnings() const;
 
  private:
   friend struct detail::ConnectionAccess;

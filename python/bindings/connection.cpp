@@ -171,6 +171,10 @@ void bind_connection(py::module_& m) {
             return d;
           },
           "Counters: statements, retries, reconnects.")
+      .def_property_readonly(
+          "warnings", [](PyConnection& c) { return c.call([](Connection& db) { return db.warnings(); }); },
+          "What the connection noticed about tables it wrote to, oldest first: a key column whose collation "
+          "makes keys the library keeps apart one key ('a' and 'A', 'a' and 'a ').")
       .def("close", &PyConnection::close, py::call_guard<py::gil_scoped_release>(), "Closes the connection.")
       .def_property_readonly("closed", &PyConnection::closed, "True after close().")
       .def("__enter__", [](py::object self) { return self; })

@@ -350,7 +350,16 @@ py::object with_bridge(py::object bridge, const std::string& dialect, const std:
   DbapiDriver* driver = owned.get();
   Connection connection = detail::ConnectionAccess::wrap(std::move(owned));
   try {
-    return work(connection);
+    py::object result = work(connection);
+    // A key collation that merges keys (Connection::warnings) reaches Django code as a Python
+    // warning: shown once per message under Python's default filter, and testable.
+    if (!connection.warnings().empty()) {
+      const py::object category = py::module_::import("upsert.errors").attr("KeyCollationWarning");
+      for (const auto& warning : connection.warnings()) {
+        if (PyErr_WarnEx(category.ptr(), warning.c_str(), 2) != 0) throw py::error_already_set();
+      }
+    }
+    return result;
   } catch (const Error&) {
     py::object pending = driver->take_pending();
     if (!pending) throw;

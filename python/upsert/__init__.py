@@ -54,6 +54,7 @@ from upsert.errors import (  # noqa: F401
     ConstraintError,
     Error,
     InvalidArgumentError,
+    KeyCollationWarning,
     OutcomeUnknownError,
     RetryableError,
     UnsupportedError,

@@ -51,3 +51,10 @@ class ConnectionLostError(Error, ConnectionError):
 
 class UnsupportedError(Error):
     """The dialect cannot express this statement with PostgreSQL's semantics."""
+
+
+class KeyCollationWarning(UserWarning):
+    """A key column's collation makes keys the library keeps apart one key to the engine ('a' and 'A'
+    under a case-insensitive collation, 'a' and 'a ' under a PAD SPACE one): rows whose keys differ
+    only so are written to one row. Issued by ``upsert.django`` for tables Django created with the
+    server's default collation; ``Connection.warnings`` lists the same for a plain connection."""

@@ -15,6 +15,43 @@ void refuse_partial_target(const Upsert& s, Dialect dialect) {
   }
 }
 
+namespace {
+
+bool has_arithmetic(const Expr& e) {
+  switch (e.kind()) {
+    case ExprKind::add:
+    case ExprKind::subtract:
+    case ExprKind::multiply:
+    case ExprKind::divide:
+    case ExprKind::negate: return true;
+    default: break;
+  }
+  for (const auto& arg : e.args()) {
+    if (has_arithmetic(arg)) return true;
+  }
+  return false;
+}
+
+// The value an assignment stores. SQLite turns an int64 result past the range into a REAL without
+// an error; a STRICT table then refuses it, but a plain one (a table created by Django or by hand)
+// stores 9.22337203685478e+18 and the next increment adds to that. So on SQLite an int64 column set
+// from arithmetic is checked: a REAL result raises SQLite's own "integer overflow" (abs() of the
+// smallest int64 raises it), which maps to ErrorCategory::overflow and leaves the row unchanged.
+// The subquery computes the value once, so its parameters stay in order and are bound once.
+void write_assigned_value(SqlWriter& w, const Upsert& s, const Assignment& a) {
+  const bool checked = w.rules().overflow_becomes_real && s.table().column_named(a.column()).type == Type::int64 &&
+                       has_arithmetic(a.value());
+  if (!checked) {
+    w.value(a.value(), true);
+    return;
+  }
+  w << "(SELECT CASE WHEN typeof(v) = 'real' THEN abs(-9223372036854775808) ELSE v END FROM (SELECT ";
+  w.value(a.value(), true);
+  w << " AS v))";
+}
+
+}  // namespace
+
 void write_on_conflict(SqlWriter& w, const Upsert& s) {
   const UniqueKey& key = s.conflict_key();
   w << " ON CONFLICT (";
@@ -36,7 +73,7 @@ void write_on_conflict(SqlWriter& w, const Upsert& s) {
   for (std::size_t i = 0; i < assignments.size(); ++i) {
     if (i > 0) w << ", ";
     w.ident(assignments[i].column()) << " = ";
-    w.value(assignments[i].value(), true);
+    write_assigned_value(w, s, assignments[i]);
   }
   if (s.update_where()) {
     w << " WHERE ";

@@ -43,6 +43,7 @@ struct DialectRules {
   bool numeric_booleans = false;          // Oracle, SQL Server: predicates are not values
   bool divisor_must_be_constant = false;  // SQLite: x / 0 is NULL, not an error
   bool empty_text_is_null = false;        // Oracle: '' is NULL
+  bool overflow_becomes_real = false;     // SQLite: an int64 sum past the range is a REAL, not an error
 };
 
 // The rules of a dialect (defined in that dialect's file).

@@ -16,7 +16,8 @@ const DialectRules& sqlite_rules() {
                                   // with the square of the parameter count (2.6 s at 32,766).
                                   .placeholder = PlaceholderStyle::question,
                                   .greatest = GreatestStyle::coalesced_minmax,
-                                  .divisor_must_be_constant = true};
+                                  .divisor_must_be_constant = true,
+                                  .overflow_becomes_real = true};
   return rules;
 }
 

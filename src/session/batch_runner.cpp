@@ -28,7 +28,9 @@ Row columns_at(const Row& row, const std::vector<std::size_t>& positions) {
 BatchResult Connection::execute_batch(const Upsert& statement, const BatchOptions& options) {
   Impl& impl = *impl_;
   detail::Driver& driver = *impl.driver;
-  detail::BatchPlan plan = detail::plan_batch(statement, impl.strategy->max_parameters(driver), options);
+  BatchOptions plan_options = options;
+  if (impl.check_table(statement.table()).one_row_per_batch_statement) plan_options.max_rows_per_statement = 1;
+  detail::BatchPlan plan = detail::plan_batch(statement, impl.strategy->max_parameters(driver), plan_options);
   BatchResult result;
   result.merged_rows = plan.merged_rows;
 

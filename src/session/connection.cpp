@@ -5,6 +5,10 @@
 
 #include <fmt/format.h>
 
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+
 #include "session/retry.hpp"
 #include "session/session.hpp"
 #include "upsert/error.hpp"
@@ -65,7 +69,54 @@ bool Connection::Impl::prepare_retry(const Error& e, int attempt) {
   return true;
 }
 
+namespace {
+
+// Checks already made in this process, by database and table: connections made per call (the
+// Django front makes one per upsert) read the catalog once, not once each.
+struct TableChecks {
+  std::mutex mutex;
+  std::unordered_map<std::string, detail::TableCheck> by_table;
+};
+
+TableChecks& process_table_checks() {
+  static TableChecks checks;
+  return checks;
+}
+
+}  // namespace
+
+const detail::TableCheck& Connection::Impl::check_table(const Table& table) {
+  auto found = checked_tables.find(table.name());
+  if (found != checked_tables.end()) return found->second;
+  const std::string id = driver->database() + '\n' + table.name();
+  TableChecks& process = process_table_checks();
+  std::optional<detail::TableCheck> check;
+  {
+    std::lock_guard lock(process.mutex);
+    if (auto it = process.by_table.find(id); it != process.by_table.end()) check = it->second;
+  }
+  if (!check) {
+    // Advisory: a check that fails (a lost connection, a catalog the user may not read) is tried
+    // again on the next write, and the write itself goes on to meet the error its own way.
+    try {
+      check = strategy->check_table(*driver, table);
+    } catch (const Error&) {
+      static const detail::TableCheck unknown;
+      return unknown;
+    }
+    std::lock_guard lock(process.mutex);
+    process.by_table.emplace(id, *check);
+  }
+  warnings.insert(warnings.end(), check->warnings.begin(), check->warnings.end());
+  return checked_tables.emplace(table.name(), std::move(*check)).first->second;
+}
+
+const std::vector<std::string>& Connection::warnings() const {
+  return impl_->warnings;
+}
+
 ExecResult Connection::execute(const Upsert& statement) {
+  impl_->check_table(statement.table());
   return impl_->with_retry([&] { return impl_->strategy->execute(*impl_->driver, statement, impl_->render_options); });
 }
 

@@ -5,6 +5,9 @@
 // (strategies/) to the driver (driver.hpp).
 
 #include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "session/driver.hpp"
 #include "session/strategies/strategy.hpp"
@@ -18,6 +21,12 @@ struct Connection::Impl {
   RenderOptions render_options;
   RetryPolicy retry_policy;
   ConnectionStats stats;
+  std::vector<std::string> warnings;
+  std::unordered_map<std::string, detail::TableCheck> checked_tables;  // by table name
+
+  // What the strategy found about `table` when this connection first wrote to it (cached; its
+  // warnings are added to `warnings` then).
+  const detail::TableCheck& check_table(const Table& table);
 
   // Runs `attempt`, retrying it per the policy outside a transaction.
   template <class F>

@@ -93,8 +93,10 @@ TEST(DoUpdateWhere, EveryDialectWithTwoRows) {
       {
           {Dialect::sqlite,
            R"(INSERT INTO "pages" ("path", "hits", "updated") VALUES (?, ?, ?), (?, ?, ?) ON CONFLICT ("path") )"
-           R"(DO UPDATE SET "updated" = excluded."updated", "hits" = "pages"."hits" + excluded."hits" )"
-           R"(WHERE (excluded."updated" > "pages"."updated") AND (excluded."hits" < ?))"},
+           R"(DO UPDATE SET "updated" = excluded."updated", "hits" = )" +
+               sqlite_checked(R"("pages"."hits" + excluded."hits")") +
+               R"( )"
+               R"(WHERE (excluded."updated" > "pages"."updated") AND (excluded."hits" < ?))"},
           {Dialect::postgresql,
            R"(INSERT INTO "pages" ("path", "hits", "updated") VALUES ($1, $2, $3), ($4, $5, $6) ON CONFLICT ("path") )"
            R"(DO UPDATE SET "updated" = EXCLUDED."updated", "hits" = "pages"."hits" + EXCLUDED."hits" )"
@@ -138,7 +140,8 @@ TEST(Returning, ColumnsWhereTheDialectHasThem) {
       {
           {Dialect::sqlite,
            R"(INSERT INTO "pages" ("path", "hits", "updated") VALUES (?, ?, ?) ON CONFLICT ("path") DO UPDATE SET )"
-           R"("hits" = "pages"."hits" + excluded."hits" RETURNING "path", "hits")"},
+           R"("hits" = )" +
+               sqlite_checked(R"("pages"."hits" + excluded."hits")") + R"( RETURNING "path", "hits")"},
           {Dialect::postgresql,
            R"(INSERT INTO "pages" ("path", "hits", "updated") VALUES ($1, $2, $3) ON CONFLICT ("path") DO UPDATE SET )"
            R"("hits" = "pages"."hits" + EXCLUDED."hits" RETURNING "path", "hits")"},
@@ -233,7 +236,8 @@ TEST(ConflictTarget, KeyByNameBesidesAnIdentityPrimaryKey) {
       {
           {Dialect::sqlite,
            R"(INSERT INTO "visits" ("day", "page", "n") VALUES (?, ?, ?) ON CONFLICT ("day", "page") DO UPDATE SET )"
-           R"("n" = "visits"."n" + excluded."n")"},
+           R"("n" = )" +
+               sqlite_checked(R"("visits"."n" + excluded."n")")},
           {Dialect::postgresql,
            R"(INSERT INTO "visits" ("day", "page", "n") VALUES ($1, $2, $3) ON CONFLICT ("day", "page") DO UPDATE SET )"
            R"("n" = "visits"."n" + EXCLUDED."n")"},
@@ -275,7 +279,8 @@ TEST(ConflictTarget, PartialKeyOnPostgresqlAndSqlite) {
       {
           {Dialect::sqlite, R"(INSERT INTO "subscriptions" ("user_id", "plan", "active", "seats") VALUES (?, ?, ?, ?) )"
                             R"(ON CONFLICT ("user_id") WHERE ("active" = 1) AND ("plan" <> 'free') DO UPDATE SET )"
-                            R"("seats" = "subscriptions"."seats" + excluded."seats")"},
+                            R"("seats" = )" +
+                                sqlite_checked(R"("subscriptions"."seats" + excluded."seats")")},
           {Dialect::postgresql,
            R"(INSERT INTO "subscriptions" ("user_id", "plan", "active", "seats") VALUES ($1, $2, $3, $4) )"
            R"(ON CONFLICT ("user_id") WHERE ("active" = TRUE) AND ("plan" <> 'free') DO UPDATE SET )"

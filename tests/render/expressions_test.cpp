@@ -107,7 +107,7 @@ std::map<Dialect, std::vector<Value>> same_params(std::vector<Value> values) {
 TEST(Expressions, ExistingAndProposedColumns) {
   expect_set_list({{"a", col("a") + proposed("b")}},
                   {
-                      {Dialect::sqlite, R"("a" = "counters"."a" + excluded."b")"},
+                      {Dialect::sqlite, R"("a" = )" + sqlite_checked(R"("counters"."a" + excluded."b")")},
                       {Dialect::postgresql, R"("a" = "counters"."a" + EXCLUDED."b")"},
                       {Dialect::mysql, "`a` = `a` + `new`.`b`"},
                       {Dialect::mariadb, "`a` = `a` + VALUE(`b`)"},
@@ -120,7 +120,7 @@ TEST(Expressions, ExistingAndProposedColumns) {
 TEST(Expressions, BoundValueTakesTheNextPlaceholder) {
   expect_set_list({{"a", col("a") + 5}},
                   {
-                      {Dialect::sqlite, R"("a" = "counters"."a" + ?)"},
+                      {Dialect::sqlite, R"("a" = )" + sqlite_checked(R"("counters"."a" + ?)")},
                       {Dialect::postgresql, R"("a" = "counters"."a" + $8)"},
                       {Dialect::mysql, "`a` = `a` + ?"},
                       {Dialect::mariadb, "`a` = `a` + ?"},
@@ -144,16 +144,17 @@ TEST(Expressions, NullIsWrittenNotBound) {
 }
 
 TEST(Expressions, ArithmeticNestsInParentheses) {
-  expect_set_list({{"a", (col("a") + col("b")) * 2 - proposed("a")}},
-                  {
-                      {Dialect::sqlite, R"("a" = (("counters"."a" + "counters"."b") * ?) - excluded."a")"},
-                      {Dialect::postgresql, R"("a" = (("counters"."a" + "counters"."b") * $8) - EXCLUDED."a")"},
-                      {Dialect::mysql, "`a` = ((`a` + `b`) * ?) - `new`.`a`"},
-                      {Dialect::mariadb, "`a` = ((`a` + `b`) * ?) - VALUE(`a`)"},
-                      {Dialect::oracle, R"(t."A" = ((t."A" + t."B") * :8) - s."A")"},
-                      {Dialect::sqlserver, "t.[a] = ((t.[a] + t.[b]) * @p8) - s.[a]"},
-                  },
-                  same_params({2}));
+  expect_set_list(
+      {{"a", (col("a") + col("b")) * 2 - proposed("a")}},
+      {
+          {Dialect::sqlite, R"("a" = )" + sqlite_checked(R"((("counters"."a" + "counters"."b") * ?) - excluded."a")")},
+          {Dialect::postgresql, R"("a" = (("counters"."a" + "counters"."b") * $8) - EXCLUDED."a")"},
+          {Dialect::mysql, "`a` = ((`a` + `b`) * ?) - `new`.`a`"},
+          {Dialect::mariadb, "`a` = ((`a` + `b`) * ?) - VALUE(`a`)"},
+          {Dialect::oracle, R"(t."A" = ((t."A" + t."B") * :8) - s."A")"},
+          {Dialect::sqlserver, "t.[a] = ((t.[a] + t.[b]) * @p8) - s.[a]"},
+      },
+      same_params({2}));
 }
 
 TEST(Expressions, FloatDivisionIsPlainSlash) {
@@ -174,7 +175,7 @@ TEST(Expressions, FloatDivisionIsPlainSlash) {
 TEST(Expressions, IntegerDivisionTruncatesTowardZeroEverywhere) {
   expect_set_list({{"a", col("a") / 2}},
                   {
-                      {Dialect::sqlite, R"("a" = "counters"."a" / ?)"},
+                      {Dialect::sqlite, R"("a" = )" + sqlite_checked(R"("counters"."a" / ?)")},
                       {Dialect::postgresql, R"("a" = "counters"."a" / $8)"},
                       {Dialect::mysql, "`a` = `a` DIV ?"},
                       {Dialect::mariadb, "`a` = `a` DIV ?"},
@@ -200,7 +201,7 @@ TEST(Expressions, IntegerDivisionByAnExpression) {
 TEST(Expressions, UnaryMinus) {
   expect_set_list({{"a", -proposed("a")}},
                   {
-                      {Dialect::sqlite, R"("a" = (-excluded."a"))"},
+                      {Dialect::sqlite, R"("a" = )" + sqlite_checked(R"((-excluded."a"))")},
                       {Dialect::postgresql, R"("a" = (-EXCLUDED."a"))"},
                       {Dialect::mysql, "`a` = (-`new`.`a`)"},
                       {Dialect::mariadb, "`a` = (-VALUE(`a`))"},
@@ -475,16 +476,17 @@ TEST(Booleans, RowBooleansBoundPerDialect) {
 // MySQL and MariaDB apply ON DUPLICATE KEY UPDATE assignments left to right, each seeing the ones
 // before it. An assignment that reads a column another one overwrites must run first.
 TEST(MysqlAssignmentOrder, ReaderOfAnAssignedColumnMovesFirst) {
-  expect_set_list({{"a", col("a") + 1}, {"b", col("a")}},
-                  {
-                      {Dialect::sqlite, R"("a" = "counters"."a" + ?, "b" = "counters"."a")"},
-                      {Dialect::postgresql, R"("a" = "counters"."a" + $8, "b" = "counters"."a")"},
-                      {Dialect::mysql, "`b` = `a`, `a` = `a` + ?"},
-                      {Dialect::mariadb, "`b` = `a`, `a` = `a` + ?"},
-                      {Dialect::oracle, R"(t."A" = t."A" + :8, t."B" = t."A")"},
-                      {Dialect::sqlserver, "t.[a] = t.[a] + @p8, t.[b] = t.[a]"},
-                  },
-                  same_params({1}));
+  expect_set_list(
+      {{"a", col("a") + 1}, {"b", col("a")}},
+      {
+          {Dialect::sqlite, R"("a" = )" + sqlite_checked(R"("counters"."a" + ?)") + R"(, "b" = "counters"."a")"},
+          {Dialect::postgresql, R"("a" = "counters"."a" + $8, "b" = "counters"."a")"},
+          {Dialect::mysql, "`b` = `a`, `a` = `a` + ?"},
+          {Dialect::mariadb, "`b` = `a`, `a` = `a` + ?"},
+          {Dialect::oracle, R"(t."A" = t."A" + :8, t."B" = t."A")"},
+          {Dialect::sqlserver, "t.[a] = t.[a] + @p8, t.[b] = t.[a]"},
+      },
+      same_params({1}));
 }
 
 // a = 1, b = a, x = b: each assignment reads the one before it, so MySQL needs the reverse order.
@@ -526,7 +528,8 @@ TEST(Identifiers, ReservedWordsAreQuoted) {
   s.row({1, 2}).do_update(add_proposed({"group"}));
   const Goldens expected{
       {Dialect::sqlite, R"(INSERT INTO "select" ("order", "group") VALUES (?, ?) ON CONFLICT ("order") DO UPDATE SET )"
-                        R"("group" = "select"."group" + excluded."group")"},
+                        R"("group" = )" +
+                            sqlite_checked(R"("select"."group" + excluded."group")")},
       {Dialect::postgresql,
        R"(INSERT INTO "select" ("order", "group") VALUES ($1, $2) ON CONFLICT ("order") DO UPDATE SET )"
        R"("group" = "select"."group" + EXCLUDED."group")"},

@@ -22,6 +22,13 @@ inline Table ab_table() {
       .unique_key({"ab_test_id", "version", "date", "hour"});
 }
 
+// How SQLite assigns an int64 column computed by arithmetic: a REAL result (SQLite's silent
+// overflow) raises "integer overflow" instead of being stored (src/render/on_conflict.cpp).
+inline std::string sqlite_checked(const std::string& value) {
+  return "(SELECT CASE WHEN typeof(v) = 'real' THEN abs(-9223372036854775808) ELSE v END FROM (SELECT " + value +
+         " AS v))";
+}
+
 // participants += proposed participants, conversions likewise.
 inline Upsert ab_upsert(int rows) {
   Upsert s = insert_into(ab_table());

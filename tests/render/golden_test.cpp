@@ -15,8 +15,10 @@ const std::map<Dialect, std::string> one_row{
     {Dialect::sqlite,
      R"(INSERT INTO "ab_hourly" ("ab_test_id", "version", "date", "hour", "participants", "conversions") )"
      R"(VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT ("ab_test_id", "version", "date", "hour") DO UPDATE SET )"
-     R"("participants" = "ab_hourly"."participants" + excluded."participants", )"
-     R"("conversions" = "ab_hourly"."conversions" + excluded."conversions")"},
+     R"("participants" = (SELECT CASE WHEN typeof(v) = 'real' THEN abs(-9223372036854775808) ELSE v END )"
+     R"(FROM (SELECT "ab_hourly"."participants" + excluded."participants" AS v)), )"
+     R"("conversions" = (SELECT CASE WHEN typeof(v) = 'real' THEN abs(-9223372036854775808) ELSE v END )"
+     R"(FROM (SELECT "ab_hourly"."conversions" + excluded."conversions" AS v)))"},
     {Dialect::postgresql,
      R"(INSERT INTO "ab_hourly" ("ab_test_id", "version", "date", "hour", "participants", "conversions") )"
      R"(VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT ("ab_test_id", "version", "date", "hour") DO UPDATE SET )"
@@ -51,8 +53,10 @@ const std::map<Dialect, std::string> three_rows{
      R"(INSERT INTO "ab_hourly" ("ab_test_id", "version", "date", "hour", "participants", "conversions") )"
      R"(VALUES (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?) )"
      R"(ON CONFLICT ("ab_test_id", "version", "date", "hour") DO UPDATE SET )"
-     R"("participants" = "ab_hourly"."participants" + excluded."participants", )"
-     R"("conversions" = "ab_hourly"."conversions" + excluded."conversions")"},
+     R"("participants" = (SELECT CASE WHEN typeof(v) = 'real' THEN abs(-9223372036854775808) ELSE v END )"
+     R"(FROM (SELECT "ab_hourly"."participants" + excluded."participants" AS v)), )"
+     R"("conversions" = (SELECT CASE WHEN typeof(v) = 'real' THEN abs(-9223372036854775808) ELSE v END )"
+     R"(FROM (SELECT "ab_hourly"."conversions" + excluded."conversions" AS v)))"},
     {Dialect::postgresql,
      R"(INSERT INTO "ab_hourly" ("ab_test_id", "version", "date", "hour", "participants", "conversions") )"
      R"(VALUES ($1, $2, $3, $4, $5, $6), ($7, $8, $9, $10, $11, $12), ($13, $14, $15, $16, $17, $18) )"

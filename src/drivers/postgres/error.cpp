@@ -70,6 +70,12 @@ std::string_view advice(ErrorCategory category, std::string_view sqlstate) {
     return "A prepared statement of this session was deallocated (DEALLOCATE or DISCARD ALL, or a pooler in "
            "transaction mode); the driver prepares it again on the next attempt";
   }
+  if (sqlstate == "21000") {
+    return "One statement proposed two rows for one existing row. The library merges repeated keys before "
+           "sending, so the engine compares keys the library keeps apart: a nondeterministic collation on a key "
+           "column (e.g. ICU's case-insensitive 'und-u-ks-level2' makes 'a' and 'A' one key). Use execute_batch, "
+           "which sends such a table's rows one per statement, or give the column a deterministic collation";
+  }
   if (sqlstate == "42P18") {
     return "The type of a NULL parameter cannot be inferred from where it is used: bind a typed value or cast the "
            "parameter in the SQL";
@@ -112,6 +118,9 @@ ErrorCategory category_for_sqlstate(std::string_view sqlstate) {
   if (sqlstate == "40002") return ErrorCategory::constraint;       // deferred constraint failed at COMMIT
   if (sqlstate == "40003") return ErrorCategory::outcome_unknown;  // statement_completion_unknown
   if (sqlstate == "22003") return ErrorCategory::overflow;         // numeric_value_out_of_range
+  // cardinality_violation: the statement's own rows, not the library, are at fault (two of them
+  // are one key to a nondeterministic collation); was reported as a bug of the library.
+  if (sqlstate == "21000") return ErrorCategory::invalid_argument;
   // out_of_memory, too_many_connections: server load that may pass.
   if (sqlstate == "53200" || sqlstate == "53300") return ErrorCategory::retryable;
   // raise_exception: a trigger or function refused the row, as a constraint would.

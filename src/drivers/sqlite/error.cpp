@@ -154,7 +154,7 @@ std::string_view hint(ErrorCategory category, int extended_code) {
              "?busy_timeout_ms=N in the URL so statements wait longer";
     case ErrorCategory::overflow:
       return "the result is outside the int64 range (SQLite turns an overflowing integer sum into a REAL, which "
-             "the STRICT INTEGER column refuses); the row is unchanged: reset the counter or store it as double";
+             "the library refuses to store); the row is unchanged: reset the counter or store it as double";
     case ErrorCategory::constraint:
       return "a constraint of the table refused the row: for a unique key other than the conflict target, the "
              "row collides with another existing row";

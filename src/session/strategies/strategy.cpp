@@ -2,6 +2,10 @@
 
 #include "session/strategies/strategy.hpp"
 
+#include <fmt/format.h>
+
+#include <algorithm>
+
 #include "schema/column_types.hpp"
 
 namespace upsert::detail {
@@ -21,6 +25,25 @@ std::unique_ptr<UpsertStrategy> strategy_for(Dialect dialect) {
     case Dialect::sqlserver: break;
   }
   return std::make_unique<UpsertStrategy>();
+}
+
+std::vector<std::string> text_key_columns(const Table& table) {
+  std::vector<std::string> columns;
+  for (const auto& key : table.unique_keys()) {
+    for (const auto& name : key.columns) {
+      if (table.column_named(name).type != Type::text) continue;
+      if (std::find(columns.begin(), columns.end(), name) == columns.end()) columns.push_back(name);
+    }
+  }
+  return columns;
+}
+
+std::string collation_warning(const Table& table, const std::string& column, const std::string& collation,
+                              const std::string& how, const std::string& fix) {
+  return fmt::format(
+      "table \"{}\": key column \"{}\" has collation {}, under which {} are one key: rows whose keys "
+      "differ only so are written to one row. {}",
+      table.name(), column, collation, how, fix);
 }
 
 std::vector<Type> returning_types(const Upsert& statement) {

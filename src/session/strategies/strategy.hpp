@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "session/driver.hpp"
@@ -19,6 +20,16 @@
 #include "upsert/statement.hpp"
 
 namespace upsert::detail {
+
+// What the session learned about a table the first time a connection wrote to it.
+struct TableCheck {
+  // Key columns whose collation makes keys the library keeps apart one key in the engine ('a' and
+  // 'A', or 'a' and 'a '): one sentence each, with the fix, for Connection::warnings().
+  std::vector<std::string> warnings;
+  // True when two rows of one batch statement could be one key to the engine and that would fail
+  // (PostgreSQL: 21000, "cannot affect row a second time"): batches then go one row per statement.
+  bool one_row_per_batch_statement = false;
+};
 
 class UpsertStrategy {
  public:
@@ -36,7 +47,17 @@ class UpsertStrategy {
   // True when autocommit batch statements with overlapping key ranges take turns in the client
   // (BatchOptions::take_turns; src/session/turns.hpp says why).
   virtual bool batch_turns() const { return false; }
+  // Reads the collations of `table`'s unique-key text columns from the engine's catalog (issue 14,
+  // problem 4: a table made by hand or by an ORM can merge keys). Runs once per table per
+  // connection, before the first write.
+  virtual TableCheck check_table(Driver& /*driver*/, const Table& /*table*/) { return {}; }
 };
+
+// The text columns of `table`'s unique keys, each once.
+std::vector<std::string> text_key_columns(const Table& table);
+// One warning sentence: `column` of `table` has `collation`, which merges `how`; `fix` says what to do.
+std::string collation_warning(const Table& table, const std::string& column, const std::string& collation,
+                              const std::string& how, const std::string& fix);
 
 // The strategy for a dialect.
 std::unique_ptr<UpsertStrategy> strategy_for(Dialect dialect);

@@ -3,6 +3,7 @@
 Django's transaction semantics."""
 
 import datetime
+import warnings
 
 import pytest
 import upsert
@@ -33,6 +34,27 @@ def test_increment_inserts_then_adds(alias):
     ud.increment(HourlyLog, key=log_key(test), by={"participants": 0, "conversions": 1}, using=alias)
     ud.increment(HourlyLog, key=log_key(test, "B"), by={"participants": 5}, using=alias)
     assert counts(alias) == [("A", 13, 2, 1), ("B", 13, 5, 0)]
+
+
+def test_a_key_collation_that_merges_keys_is_a_warning(alias):
+    # Django makes MariaDB tables with the server's default collation (utf8mb4_general_ci here),
+    # under which 'a', 'A' and 'a ' are one key: said, not silently merged (issue 14, problem 4).
+    test = ABTest.objects.using(alias).create(name="t")
+    rows = [dict(log_key(test, version), participants=1) for version in ("a", "A", "a ")]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ud.upsert(HourlyLog, rows, update={"participants": F("participants") + Proposed("participants")},
+                  using=alias)
+    merging = [w for w in caught if issubclass(w.category, upsert.KeyCollationWarning)]
+    stored = sorted(HourlyLog.objects.using(alias).values_list("version", "participants"))
+    if connections[alias].vendor == "mysql":
+        assert len(merging) == 1, [str(w.message) for w in caught]
+        message = str(merging[0].message)
+        assert '"version"' in message and "utf8mb4_general_ci" in message and "utf8mb4_nopad_bin" in message
+        assert len(stored) == 1 and stored[0][1] == 3
+    else:
+        assert merging == []
+        assert stored == [("A", 1), ("a", 1), ("a ", 1)]
 
 
 def test_foreign_key_by_id_and_by_instance(alias):
