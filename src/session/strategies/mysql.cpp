@@ -235,26 +235,20 @@ class MysqlStrategy final : public UpsertStrategy {
   // UPDATE applies a statement's rows one by one, so sums stay right: the connection warns.
   TableCheck check_table(Driver& driver, const Table& table) override {
     TableCheck check;
-    const std::vector<std::string> text_keys = text_key_columns(table);
-    if (text_keys.empty()) return check;
     const std::string sql =
         "SELECT COLUMN_NAME, COLLATION_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND "
         "TABLE_NAME = ? AND COLLATION_NAME IS NOT NULL";
-    const std::vector<Value> params{Value(table.name())};
     const bool mariadb = driver.dialect() == Dialect::mariadb;
-    for (const auto& row : driver.run(sql, params, {Type::text, Type::text}).rows) {
-      const auto& column = row[0].as<std::string>();
-      if (std::find(text_keys.begin(), text_keys.end(), column) == text_keys.end()) continue;
-      const auto& collation = row[1].as<std::string>();
-      auto has = [&](std::string_view part) { return collation.find(part) != std::string::npos; };
+    for (const auto& key : text_key_collations(driver, table, sql, table.name())) {
+      auto has = [&](std::string_view part) { return key.collation.find(part) != std::string::npos; };
       const bool folds = has("_ci") || has("_ai");
-      const bool pads = mariadb ? !has("nopad") : !has("0900") && collation != "binary";
+      const bool pads = mariadb ? !has("nopad") : !has("0900") && key.collation != "binary";
       if (!folds && !pads) continue;
       const std::string how = folds ? "values that differ in letter case or accents ('a' and 'A') or in trailing "
                                       "spaces ('a' and 'a ')"
                                     : "values that differ in trailing spaces ('a' and 'a ')";
       check.warnings.push_back(collation_warning(
-          table, column, collation, how,
+          table, key.column, key.collation, how,
           fmt::format("If they are different keys, give the column a binary no-pad collation (ALTER TABLE ... MODIFY "
                       "... COLLATE {}), as Connection::create_table does.",
                       mariadb ? "utf8mb4_nopad_bin" : "utf8mb4_0900_bin")));

@@ -5,7 +5,6 @@
 // was the fastest, and its SQL text does not depend on the row count, so one prepared statement
 // serves batches of every size where VALUES prepares (parses and plans) each new row count again.
 
-#include <algorithm>
 #include <limits>
 
 #include "render/unnest.hpp"
@@ -41,18 +40,14 @@ class PostgresqlStrategy final : public UpsertStrategy {
   // PostgreSQL refuses whole (21000). Such tables get one row per batch statement: slower, right.
   TableCheck check_table(Driver& driver, const Table& table) override {
     TableCheck check;
-    const std::vector<std::string> text_keys = text_key_columns(table);
-    if (text_keys.empty()) return check;
     const std::string sql =
         "SELECT a.attname::text, c.collname::text FROM pg_attribute a JOIN pg_collation c ON c.oid = a.attcollation "
         "WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped AND NOT c.collisdeterministic";
-    const std::vector<Value> params{Value(quote_identifier(table.name(), Dialect::postgresql))};
-    for (const auto& row : driver.run(sql, params, {Type::text, Type::text}).rows) {
-      const auto& column = row[0].as<std::string>();
-      if (std::find(text_keys.begin(), text_keys.end(), column) == text_keys.end()) continue;
+    for (const auto& key :
+         text_key_collations(driver, table, sql, quote_identifier(table.name(), Dialect::postgresql))) {
       check.one_row_per_batch_statement = true;
       check.warnings.push_back(collation_warning(
-          table, column, row[1].as<std::string>(), "values it compares as equal (such as 'a' and 'A')",
+          table, key.column, key.collation, "values it compares as equal (such as 'a' and 'A')",
           "execute_batch sends this table's rows one per statement (two such keys in one statement fail with "
           "21000). If they are different keys, give the column a deterministic collation (COLLATE \"C\")."));
     }

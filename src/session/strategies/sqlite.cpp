@@ -143,20 +143,14 @@ class SqliteStrategy final : public UpsertStrategy {
   // batch still sums right: the connection warns.
   TableCheck check_table(Driver& driver, const Table& table) override {
     TableCheck check;
-    const std::vector<std::string> text_keys = text_key_columns(table);
-    if (text_keys.empty()) return check;
     const std::string sql =
         "SELECT DISTINCT ii.name, ii.coll FROM pragma_index_list(?) AS il, pragma_index_xinfo(il.name) AS ii "
         "WHERE il.\"unique\" AND ii.key AND ii.name IS NOT NULL AND ii.coll <> 'BINARY'";
-    const std::vector<Value> params{Value(table.name())};
-    for (const auto& row : driver.run(sql, params, {Type::text, Type::text}).rows) {
-      const auto& column = row[0].as<std::string>();
-      if (std::find(text_keys.begin(), text_keys.end(), column) == text_keys.end()) continue;
-      check.warnings.push_back(
-          collation_warning(table, column, row[1].as<std::string>(),
-                            "values that differ in letter case (NOCASE) or trailing spaces (RTRIM)",
-                            "If they are different keys, recreate the table without the COLLATE clause on that "
-                            "column (Connection::create_table makes it so)."));
+    for (const auto& key : text_key_collations(driver, table, sql, table.name())) {
+      check.warnings.push_back(collation_warning(
+          table, key.column, key.collation, "values that differ in letter case (NOCASE) or trailing spaces (RTRIM)",
+          "If they are different keys, recreate the table without the COLLATE clause on that "
+          "column (Connection::create_table makes it so)."));
     }
     return check;
   }

@@ -27,15 +27,23 @@ std::unique_ptr<UpsertStrategy> strategy_for(Dialect dialect) {
   return std::make_unique<UpsertStrategy>();
 }
 
-std::vector<std::string> text_key_columns(const Table& table) {
-  std::vector<std::string> columns;
+std::vector<KeyCollation> text_key_collations(Driver& driver, const Table& table, const std::string& sql,
+                                              const std::string& table_param) {
+  std::vector<std::string> text_keys;
   for (const auto& key : table.unique_keys()) {
     for (const auto& name : key.columns) {
-      if (table.column_named(name).type != Type::text) continue;
-      if (std::find(columns.begin(), columns.end(), name) == columns.end()) columns.push_back(name);
+      if (table.column_named(name).type == Type::text) text_keys.push_back(name);
     }
   }
-  return columns;
+  std::vector<KeyCollation> found;
+  if (text_keys.empty()) return found;  // nothing to ask: integer keys compare as numbers everywhere
+  const std::vector<Value> params{Value(table_param)};
+  for (auto& row : driver.run(sql, params, {Type::text, Type::text}).rows) {
+    auto column = row[0].as<std::string>();
+    if (std::find(text_keys.begin(), text_keys.end(), column) == text_keys.end()) continue;
+    found.push_back({std::move(column), row[1].as<std::string>()});
+  }
+  return found;
 }
 
 std::string collation_warning(const Table& table, const std::string& column, const std::string& collation,

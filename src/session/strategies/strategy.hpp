@@ -53,8 +53,15 @@ class UpsertStrategy {
   virtual TableCheck check_table(Driver& /*driver*/, const Table& /*table*/) { return {}; }
 };
 
-// The text columns of `table`'s unique keys, each once.
-std::vector<std::string> text_key_columns(const Table& table);
+// A key column and its collation, as the engine's catalog names them.
+struct KeyCollation {
+  std::string column;
+  std::string collation;
+};
+// Runs `sql` (one parameter, `table_param`; rows of column name and collation name) when `table` has
+// text key columns, and returns the rows about those columns.
+std::vector<KeyCollation> text_key_collations(Driver& driver, const Table& table, const std::string& sql,
+                                              const std::string& table_param);
 // One warning sentence: `column` of `table` has `collation`, which merges `how`; `fix` says what to do.
 std::string collation_warning(const Table& table, const std::string& column, const std::string& collation,
                               const std::string& how, const std::string& fix);
