@@ -66,7 +66,7 @@ def test_eight_threads_add_exact_sums(url, table_name):
         drop(url, table_name)
 
 
-@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql", "mariadb"])
 def test_writer_made_before_fork_loses_nothing_and_writes_nothing_twice(engine, tmp_path, table_name):
     from conftest import engine_url
     url = engine_url(engine, tmp_path)
