@@ -16,6 +16,8 @@ namespace upsert::python {
 namespace {
 
 std::atomic<std::uint64_t> generation{0};
+std::atomic<int> open_sqlite{0};               // SqliteUse objects alive in this process
+std::atomic<bool> sqlite_crossed_fork{false};  // an ancestor had one alive when it forked
 
 py::list python_rows(const std::vector<Row>& rows) {
   py::list out;
@@ -46,11 +48,33 @@ std::uint64_t fork_generation() {
 }
 
 void watch_forks() {
-  static const int registered = pthread_atfork(nullptr, nullptr, [] { generation.fetch_add(1); });
+  static const int registered = pthread_atfork(nullptr, nullptr, [] {
+    generation.fetch_add(1);
+    if (open_sqlite.exchange(0) > 0) sqlite_crossed_fork = true;
+  });
   (void)registered;
 }
 
-PyConnection::PyConnection(std::string url) : url_(std::move(url)) {
+SqliteUse::SqliteUse(std::string_view url) : generation_(fork_generation()) {
+  if (!url.starts_with("sqlite:")) return;
+  if (sqlite_crossed_fork) {
+    throw Error(ErrorCategory::invalid_argument,
+                "SQLite was open in this process's parent when it forked (a connection or CounterWriter made "
+                "before os.fork()): SQLite's lock bookkeeping was inherited without the locks, and a new SQLite "
+                "connection here could lose commits or corrupt the file (https://www.sqlite.org/howtocorrupt.html, "
+                "section 2.6). Open SQLite connections and writers only after forking (upsert.django's "
+                "CounterWriter starts on first use: do not use it before the fork), or use PostgreSQL or MariaDB, "
+                "where a writer made before fork() reopens itself in the child");
+  }
+  counted_ = true;
+  open_sqlite.fetch_add(1);
+}
+
+SqliteUse::~SqliteUse() {
+  if (counted_ && generation_ == fork_generation()) open_sqlite.fetch_sub(1);
+}
+
+PyConnection::PyConnection(std::string url) : url_(std::move(url)), sqlite_use_(std::in_place, url_) {
   py::gil_scoped_release release;
   connection_ = std::make_unique<Connection>(connect(url_));
   generation_ = fork_generation();
@@ -79,6 +103,7 @@ void PyConnection::close() {
     return;
   }
   connection_.reset();
+  sqlite_use_.reset();
 }
 
 void bind_connection(py::module_& m) {

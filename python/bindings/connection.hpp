@@ -3,9 +3,11 @@
 // fork generation it was opened in.
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "common.hpp"
+#include "fork.hpp"
 
 namespace upsert::python {
 
@@ -32,6 +34,7 @@ class PyConnection {
 
   std::string url_;
   std::unique_ptr<Connection> connection_;
+  std::optional<SqliteUse> sqlite_use_;
   std::uint64_t generation_ = 0;
   std::mutex mutex_;
 };

@@ -4,7 +4,7 @@
 // Fork: a writer made before os.fork() is the parent's (its thread does not exist in the child,
 // and its pending increments are the parent's to write). The child's first call on it transparently
 // opens a fresh writer with the same URL and options; the inherited one is never flushed or closed
-// in the child, so no increment is written twice.
+// in the child, so no increment is written twice. Except on SQLite, which refuses (fork.hpp).
 #include <pybind11/functional.h>
 #include <pybind11/stl.h>
 
@@ -97,12 +97,15 @@ class PyCounterWriter {
     py::gil_scoped_release release;
     last_stats_ = w->close();
     writer_.reset();
+    sqlite_use_.reset();
     return last_stats_;
   }
   bool closed() const { return writer_ == nullptr || generation_ != fork_generation(); }
 
  private:
   void open() {
+    sqlite_use_.reset();  // an inherited writer's count is the parent's
+    sqlite_use_.emplace(url_);
     py::gil_scoped_release release;
     writer_ = std::make_shared<CounterWriter>(connect(url_), table_, options_);
     generation_ = fork_generation();
@@ -112,6 +115,7 @@ class PyCounterWriter {
   std::shared_ptr<const Table> table_;
   CounterWriterOptions options_;
   std::shared_ptr<CounterWriter> writer_;
+  std::optional<SqliteUse> sqlite_use_;
   std::uint64_t generation_ = 0;
   WriterStats last_stats_;
 };
@@ -130,8 +134,9 @@ void bind_counter_writer(py::module_& m) {
       .def("__repr__", [](const WriterFailure& f) { return "<upsert.WriterFailure " + f.message + ">"; });
   py::class_<PyCounterWriter>(m, "CounterWriter",
                               "A thread-safe, coalescing counter writer over one table: add() from any thread; a "
-                              "background thread flushes merged increments in batches. Survives os.fork() (the "
-                              "child transparently gets a fresh writer).")
+                              "background thread flushes merged increments in batches. Survives os.fork() on "
+                              "PostgreSQL and MariaDB (the child transparently gets a fresh writer); on SQLite the "
+                              "child refuses it (SQLite must not cross a fork): make it after forking.")
       .def(py::init([](const std::string& url, const Table& table, std::vector<std::string> key,
                        std::vector<std::string> sum, std::vector<std::string> max, std::vector<std::string> min,
                        std::vector<std::string> last, double flush_interval, std::size_t flush_at_pending_keys,

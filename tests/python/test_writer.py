@@ -81,9 +81,21 @@ def test_writer_made_before_fork_loses_nothing_and_writes_nothing_twice(engine, 
         if pid == 0:  # the child: the inherited writer is the parent's; add() gets a fresh one
             code = 1
             try:
-                for i in range(700):
-                    writer.add((1, "B", i % 7), (1,))
-                writer.close()
+                if engine == "sqlite":
+                    # SQLite refuses: a fresh SQLite connection next to the inherited one lost every
+                    # increment of the child in 25 of 40 runs, silently. Both the writer and a new
+                    # connection say why and what to do.
+                    for make in (lambda: writer.add((1, "B", 0), (1,)), lambda: upsert.connect(url)):
+                        try:
+                            make()
+                        except upsert.InvalidArgumentError as e:
+                            assert "fork" in str(e) and "after forking" in str(e), str(e)
+                        else:
+                            raise AssertionError("SQLite was opened in a child of a process that had it open")
+                else:
+                    for i in range(700):
+                        writer.add((1, "B", i % 7), (1,))
+                    writer.close()
                 code = 0
             finally:
                 os._exit(code)
@@ -95,9 +107,28 @@ def test_writer_made_before_fork_loses_nothing_and_writes_nothing_twice(engine, 
         with upsert.connect(url) as db:
             got = db.query(f"SELECT version, SUM(participants) FROM {upsert.quote_identifier(table_name, db.dialect)} "
                            f"GROUP BY version ORDER BY version", types=[T.text, T.int64])
-        assert got == [("A", 1300), ("B", 700)]
+        assert got == ([("A", 1300)] if engine == "sqlite" else [("A", 1300), ("B", 700)])
     finally:
         drop(url, table_name)
+
+
+def test_sqlite_opened_after_a_fork_where_none_was_open_works(tmp_path, table_name):
+    # The refusal is for SQLite that crossed a fork, not for SQLite in forked processes.
+    url = "sqlite:" + str(tmp_path / "late.db")
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            with upsert.connect(url) as db:
+                db.create_table(table(table_name))
+            with upsert.CounterWriter(url, table(table_name), KEY, ["participants"]) as writer:
+                writer.add((1, "A", 0), (5,))
+            code = 0
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    assert totals(url, table_name)[0] == 5
 
 
 def rss_kib():

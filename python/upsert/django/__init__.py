@@ -338,8 +338,9 @@ class CounterWriter:
     ``F() + Proposed()`` update as :func:`increment`). The connection is opened from
     ``connections[using].settings_dict`` (Django's ``settings.DATABASES``, with the test database's name
     under Django's test runner) on first use; in a forked child (a pre-forking web server) a fresh writer
-    starts on first use, and the parent's pending increments stay the parent's; everything pending is
-    flushed at interpreter exit.
+    starts on first use, and the parent's pending increments stay the parent's (on SQLite only when the
+    parent had not used it: SQLite must not cross a fork, and the child gets an error saying so);
+    everything pending is flushed at interpreter exit.
 
     What can be lost: increments accepted since the last flush that committed, if the process dies
     (``kill -9``, a crash, power loss) before the next flush or before ``close()`` returns; with the

@@ -83,7 +83,8 @@ def _child_adds(writer, test_id, errors):
 def test_writer_created_before_fork(alias):
     """A pre-forking server: the writer is made and used in the parent, then workers fork and use
     it too. Each child writes through a fresh writer; the parent's pending increments are written
-    once, by the parent."""
+    once, by the parent. On SQLite the children refuse (SQLite must not cross a fork: a writer
+    reopened in such a child lost its increments silently), naming the fix."""
     test = ABTest.objects.using(alias).create(name="fork")
     writer = ud.CounterWriter(HourlyLog, ["ab_test", "version", "date", "hour"], ["participants", "conversions"],
                               using=alias)
@@ -103,7 +104,12 @@ def test_writer_created_before_fork(alias):
     failures = []
     while not errors.empty():
         failures.append(errors.get())
-    assert failures == []
     assert [c.exitcode for c in children] == [0] * 4
     logs = HourlyLog.objects.using(alias).filter(ab_test=test)
-    assert sum(log.participants for log in logs) == (2 + 4) * PER_PROCESS
+    if connections[alias].vendor == "sqlite":
+        assert len(failures) == 4 and all("InvalidArgumentError" in f and "after forking" in f for f in failures), \
+            failures
+        assert sum(log.participants for log in logs) == 2 * PER_PROCESS
+    else:
+        assert failures == []
+        assert sum(log.participants for log in logs) == (2 + 4) * PER_PROCESS
