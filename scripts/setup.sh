@@ -17,6 +17,21 @@ packages=(
   clang-14 libclang-rt-14-dev llvm-14 linux-perf
 )
 
+# The throwaway servers listen on ports inside Linux's ephemeral range (32768-60999), where the
+# kernel also picks the local port of every outgoing connection: a test's client socket once held
+# 54396 when the soak's PostgreSQL started there ("Address already in use", the soak failed).
+# Reserving the ranges the scripts use keeps the kernel from handing them out (binding them
+# explicitly still works). Best effort: skipped where the sysctl cannot be written.
+reserved="33000-33999,45600-45999,54300-54499"
+if [ "$(cat /proc/sys/net/ipv4/ip_local_reserved_ports 2>/dev/null)" != "$reserved" ]; then
+  if { [ "$(id -u)" -eq 0 ] && sysctl -q -w net.ipv4.ip_local_reserved_ports="$reserved"; } 2>/dev/null ||
+    sudo -n sysctl -q -w net.ipv4.ip_local_reserved_ports="$reserved" 2>/dev/null; then
+    echo "setup: reserved ports $reserved (no client socket takes them)"
+  else
+    echo "setup: could not reserve ports $reserved; a server may rarely find its port taken" >&2
+  fi
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
