@@ -87,6 +87,8 @@ class UPSERT_EXPORT Connection {
   void reconnect();
   /// Options passed to every render (e.g. allow_any_unique_key on MySQL).
   void set_render_options(RenderOptions options);
+  /// The options passed to every render (connect() sets the profile from the URL or the server).
+  const RenderOptions& render_options() const;
   /// The retry policy.
   void set_retry_policy(RetryPolicy policy);
   /// Counters.
@@ -109,6 +111,12 @@ class UPSERT_EXPORT Connection {
 /// sockets via ?host=/dir), `mariadb://user:pass@host:port/db`, `mysql://...` (`localhost` means the
 /// default unix socket, `?socket=/path` another one). `mariadb://user:pass@h1:p1,h2:p2,h3:p3/db` lists the
 /// nodes of one cluster: the first that answers is used, and a reconnect starts at the next one.
+/// `?profile=NAME` (cockroachdb, yugabytedb, citus, tidb, vitess) and `&distribution_column=C`
+/// set RenderOptions for a distributed engine; they are not passed to the driver.
 UPSERT_EXPORT Connection connect(std::string_view url);
+
+/// The profile a server's version string names (TiDB, Vitess, YugabyteDB), else Profile::none;
+/// connect() applies it unless the URL says ?profile=.
+UPSERT_EXPORT Profile detect_profile(std::string_view server_version);
 
 }  // namespace upsert

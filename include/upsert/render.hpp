@@ -31,6 +31,24 @@ enum class Placeholders {
   numeric,  ///< :1, :2 (cx_Oracle / oracledb)
 };
 
+/// A distributed engine that speaks PostgreSQL's or MySQL's protocol (see the README, "Past one
+/// machine"): rendering follows its documented rules and refuses what it would break.
+enum class Profile {
+  none,         ///< the dialect's own engine
+  cockroachdb,  ///< CockroachDB (PostgreSQL dialect)
+  yugabytedb,   ///< YugabyteDB YSQL (PostgreSQL dialect)
+  citus,        ///< Citus distributed tables (PostgreSQL dialect); needs distribution_column
+  tidb,         ///< TiDB (MySQL dialect)
+  vitess,       ///< Vitess sharded keyspaces (MySQL dialect); needs distribution_column
+};
+
+/// "none", "cockroachdb", "yugabytedb", "citus", "tidb", "vitess".
+UPSERT_EXPORT std::string_view profile_name(Profile profile);
+/// Parses a profile name (also "cockroach", "crdb", "yugabyte", "yb").
+UPSERT_EXPORT Profile parse_profile(std::string_view name);
+/// The dialect a profile's engine speaks: postgresql or mysql (none: throws invalid_argument).
+UPSERT_EXPORT Dialect profile_dialect(Profile profile);
+
 /// Options that change what the renderer accepts.
 struct RenderOptions {
   /// MySQL/MariaDB fire ON DUPLICATE KEY UPDATE on any unique key. When the table has another
@@ -38,6 +56,11 @@ struct RenderOptions {
   bool allow_any_unique_key = false;
   /// The placeholder style; params are in the order of the placeholders in the text.
   Placeholders placeholders = Placeholders::native;
+  /// The distributed engine behind the dialect, when there is one.
+  Profile profile = Profile::none;
+  /// Citus: the table's distribution column; Vitess: its primary vindex column. The conflict
+  /// target must contain it and the update may not set it.
+  std::string distribution_column;
 };
 
 /// SQL text plus the values for its placeholders, in placeholder order.

@@ -116,16 +116,22 @@ void bind_statement(py::module_& m) {
       "Starts an upsert into `table` (a snapshot of it).");
   m.def(
       "render",
-      [](const Upsert& u, py::handle dialect, py::handle placeholders) {
+      [](const Upsert& u, py::handle dialect, py::handle placeholders, std::optional<std::string> profile,
+         std::optional<std::string> distribution_column) {
         RenderOptions options;
         options.placeholders = placeholders_from_python(placeholders);
+        if (profile) options.profile = parse_profile(*profile);
+        if (distribution_column) options.distribution_column = *distribution_column;
         const Sql sql = render(u, dialect_from_python(dialect), options);
         py::list params;
         for (const Value& v : sql.params) params.append(python_from_value(v));
         return py::make_tuple(sql.text, params);
       },
-      py::arg("statement"), py::arg("dialect"), py::arg("placeholders") = py::none(),
-      "Renders to (sql, params) for a dialect; placeholders: None/'native', 'qmark', 'format' or 'numeric'.");
+      py::arg("statement"), py::arg("dialect"), py::arg("placeholders") = py::none(), py::arg("profile") = py::none(),
+      py::arg("distribution_column") = py::none(),
+      "Renders to (sql, params) for a dialect; placeholders: None/'native', 'qmark', 'format' or 'numeric'; "
+      "profile: a distributed engine ('cockroachdb', 'yugabytedb', 'citus', 'tidb', 'vitess'), with the table's "
+      "distribution_column for citus and vitess.");
   m.def(
       "create_table_sql",
       [](const Table& t, py::handle dialect) { return create_table_sql(t, dialect_from_python(dialect)); },

@@ -29,6 +29,13 @@ void write_on_conflict(SqlWriter& w, const Upsert& s);
 // of UPDATE ... WHERE c (Oracle).
 void write_merge_clauses(SqlWriter& w, const Upsert& s, bool parenthesise_on, bool matched_condition_inline);
 
+// Refuses what options.profile's engine would break (render/profiles.cpp); invalid_argument when
+// the profile is for another dialect.
+void check_profile(const Upsert& s, Dialect dialect, const RenderOptions& options);
+
+// TiDB and Vitess take the new row as VALUES(`c`), not through an `AS new` row alias.
+bool uses_values_function(const RenderOptions& options);
+
 // Refuses a conflict target that is a partial key (engines without partial unique indexes).
 void refuse_partial_target(const Upsert& s, Dialect dialect);
 

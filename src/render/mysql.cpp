@@ -1,6 +1,7 @@
 // MySQL 8.0.19+ and MariaDB 10.5+:
 //   INSERT INTO `t` (...) VALUES (?, ...) AS `new` ON DUPLICATE KEY UPDATE `c` = `c` + `new`.`c`   (MySQL)
 //   INSERT INTO `t` (...) VALUES (?, ...) ON DUPLICATE KEY UPDATE `c` = `c` + VALUE(`c`)            (MariaDB)
+//   INSERT INTO `t` (...) VALUES (?, ...) ON DUPLICATE KEY UPDATE `c` = `c` + VALUES(`c`)           (TiDB, Vitess)
 //
 // Two differences from PostgreSQL are the renderer's business:
 // - assignments run left to right, each seeing the ones before it, so they are reordered until
@@ -126,6 +127,8 @@ Sql render_mysql(const Upsert& s, const RenderOptions& options, Dialect dialect)
   refuse_partial_target(s, dialect);
   refuse_other_keys(s, dialect, options);
   const bool mariadb = dialect == Dialect::mariadb;
+  // TiDB and Vitess have no row alias; VALUES(`c`) is MySQL's older, deprecated form of it.
+  const bool values_function = uses_values_function(options);
   if (!mariadb && s.has_returning()) {
     refuse(dialect,
            "MySQL has no RETURNING; read the row back in the same transaction (the connection reports "
@@ -151,6 +154,8 @@ Sql render_mysql(const Upsert& s, const RenderOptions& options, Dialect dialect)
   RowNames names;
   if (mariadb) {
     names.proposed_function = "VALUE";
+  } else if (values_function) {
+    names.proposed_function = "VALUES";
   } else {
     names.proposed_prefix = fmt::format("`{}`.", alias);
   }
@@ -158,7 +163,7 @@ Sql render_mysql(const Upsert& s, const RenderOptions& options, Dialect dialect)
   w << "INSERT INTO ";
   w.ident(table.name()) << " ";
   write_insert_values(w, s);
-  if (!mariadb) w << " AS `" << alias << "`";
+  if (!mariadb && !values_function) w << " AS `" << alias << "`";
   w << " ON DUPLICATE KEY UPDATE ";
   if (s.action() == ConflictAction::do_nothing) {
     // A no-op assignment, not INSERT IGNORE: IGNORE would also swallow conversion and constraint errors.

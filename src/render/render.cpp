@@ -77,6 +77,7 @@ Sql render_native(const Upsert& statement, Dialect dialect, const RenderOptions&
 }  // namespace
 
 Sql render(const Upsert& statement, Dialect dialect, const RenderOptions& options) {
+  detail::check_profile(statement, dialect, options);
   Sql sql = render_native(statement, dialect, options);
   if (options.placeholders == Placeholders::native) return sql;
   return detail::restyle_placeholders(std::move(sql), dialect, options.placeholders);

@@ -30,7 +30,12 @@ BatchResult Connection::execute_batch(const Upsert& statement, const BatchOption
   detail::Driver& driver = *impl.driver;
   BatchOptions plan_options = options;
   if (impl.check_table(statement.table()).one_row_per_batch_statement) plan_options.max_rows_per_statement = 1;
-  detail::BatchPlan plan = detail::plan_batch(statement, impl.strategy->max_parameters(driver), plan_options);
+  std::size_t parameter_limit = impl.strategy->max_parameters(driver);
+  // A profile's engine gets multi-row VALUES statements, bound by the protocol's parameter count.
+  if (impl.render_options.profile != Profile::none) {
+    parameter_limit = std::min(parameter_limit, max_parameters(driver.dialect()));
+  }
+  detail::BatchPlan plan = detail::plan_batch(statement, parameter_limit, plan_options);
   BatchResult result;
   result.merged_rows = plan.merged_rows;
 

@@ -48,6 +48,9 @@ void Connection::set_render_options(RenderOptions options) {
 void Connection::set_retry_policy(RetryPolicy policy) {
   impl_->retry_policy = policy;
 }
+const RenderOptions& Connection::render_options() const {
+  return impl_->render_options;
+}
 const ConnectionStats& Connection::stats() const {
   return impl_->stats;
 }

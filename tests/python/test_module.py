@@ -204,6 +204,19 @@ def test_render_placeholder_styles():
         upsert.render(stmt, "sqlite", placeholders="pyformat")
 
 
+def test_render_for_a_distributed_engine_profile():
+    table = ab_table("t")
+    stmt = counting(table).row((7, "B", 13, 1, 0))
+    sql, _ = upsert.render(stmt, "mysql", profile="tidb")
+    assert "VALUES(`participants`)" in sql and "AS `new`" not in sql
+    with pytest.raises(upsert.UnsupportedError, match="distribution column"):
+        upsert.render(stmt, "postgresql", profile="citus")
+    sql, _ = upsert.render(stmt, "postgresql", profile="citus", distribution_column="ab_test_id")
+    assert "ON CONFLICT" in sql
+    with pytest.raises(upsert.InvalidArgumentError, match="unknown profile"):
+        upsert.render(stmt, "postgresql", profile="spanner")
+
+
 def test_expressions_cannot_be_used_as_python_booleans():
     with pytest.raises(upsert.InvalidArgumentError, match="no truth value"):
         bool(upsert.col("a") > 1)

@@ -50,6 +50,9 @@ std::string_view hint(ErrorCategory category) {
     case ErrorCategory::unsupported:
       return "the connection runs at READ COMMITTED, which InnoDB can only log row by row: set binlog_format "
              "to ROW or MIXED on the server";
+    case ErrorCategory::invalid_argument:  // only TiDB's 8004 maps here
+      return "the transaction is larger than TiDB's txn-total-size-limit: write fewer rows per transaction "
+             "(BatchOptions::max_rows_per_statement, a smaller CounterWriter flush) or raise the limit";
     case ErrorCategory::overflow:
       return "the result does not fit the column's type: keep values in range or widen the column";
     default: return {};
@@ -73,7 +76,16 @@ ErrorCategory category_for(unsigned error_number, Stage stage) {
     case 1614:  // ER_XA_RBDEADLOCK
     case 1969:  // ER_STATEMENT_TIMEOUT (MariaDB max_statement_time): rolled back like a lock timeout
     case 1317:  // ER_QUERY_INTERRUPTED (KILL QUERY): the statement was rolled back
+    // TiDB's own codes (docs.pingcap.com/tidb/stable/error-codes; MySQL and MariaDB use none of
+    // 8000-9999): the transaction was rolled back and "can safely" be run again.
+    case 8002:  // a SELECT FOR UPDATE transaction met a commit conflict
+    case 8005:  // write conflict (optimistic transactions)
+    case 8022:  // the transaction commit failed and was rolled back
+    case 8028:  // the schema changed during the statement
+    case 9007:  // write conflict
       return ErrorCategory::retryable;
+    case 8004:  // TiDB: the transaction is larger than txn-total-size-limit (100 MB by default)
+      return ErrorCategory::invalid_argument;
 
     case 1062:  // ER_DUP_ENTRY
     case 1586:  // ER_DUP_ENTRY_WITH_KEY_NAME

@@ -9,6 +9,7 @@
 
 #include <charconv>
 
+#include "common/query_string.hpp"
 #include "upsert/error.hpp"
 
 namespace upsert::detail::mysql {
@@ -95,17 +96,11 @@ void parse_hosts(std::string_view text, std::string_view url, ConnectTarget& tar
 }
 
 void parse_query(std::string_view query, std::string_view url, ConnectTarget& target) {
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    const auto eq = pair.find('=');
-    const std::string_view name = pair.substr(0, eq);
-    const std::string_view value = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+  for_each_query_pair(query, [&](std::string_view name, std::string_view value) {
     if (name != "socket") bad_url(url, fmt::format("unknown option \"{}\" (the only option is socket)", name));
     if (value.empty()) bad_url(url, "?socket= needs the path of a unix socket");
     target.socket = percent_decode(value, url, "socket path");
-  }
+  });
 }
 
 }  // namespace

@@ -16,8 +16,10 @@ namespace {
 
 class PostgresqlStrategy final : public UpsertStrategy {
  public:
-  ExecResult execute_batch_statement(Driver& driver, const Upsert& statement,
-                                     const RenderOptions& /*options*/) override {
+  ExecResult execute_batch_statement(Driver& driver, const Upsert& statement, const RenderOptions& options) override {
+    // Distributed engines get the multi-row VALUES form their documentation shows (Citus routes it
+    // row by row to shards; an INSERT ... SELECT goes through the coordinator), checked by the profile.
+    if (options.profile != Profile::none) return execute(driver, statement, options);
     const ColumnArraySql sql = render_unnest(statement);
     const std::vector<std::size_t> key_columns = statement.key_positions();
     const ColumnArrays arrays{statement.row_values(), sql.array_types, statement.insert_columns(), key_columns};
