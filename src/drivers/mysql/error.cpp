@@ -64,13 +64,16 @@ std::string_view hint(ErrorCategory category) {
 ErrorCategory category_for(unsigned error_number, Stage stage) {
   if (connection_lost(error_number)) return category_of_lost_connection(stage);
   switch (error_number) {
+    // A Galera node that is not part of the primary component, or not synced yet, refuses every
+    // statement with ER_UNKNOWN_COM_ERROR ("WSREP has not yet prepared node for application use"):
+    // nothing was applied, and this node will refuse the next attempt too, so it counts as a lost
+    // connection: Connection reconnects, to the next host of a multi-host URL.
+    case 1047:  // ER_UNKNOWN_COM_ERROR
+      return ErrorCategory::connection;
     // Galera reports a transaction that failed certification, or that a replicated write aborted
     // (brute-force abort), as ER_LOCK_DEADLOCK ("WSREP detected deadlock/conflict and aborted the
     // transaction. Try restarting the transaction"): rolled back, nothing applied.
     case 1213:  // ER_LOCK_DEADLOCK: the transaction was rolled back
-    // A Galera node that is not part of the primary component, or not synced yet, refuses every
-    // statement with ER_UNKNOWN_COM_ERROR ("WSREP has not yet prepared node for application use").
-    case 1047:  // ER_UNKNOWN_COM_ERROR
     case 1205:  // ER_LOCK_WAIT_TIMEOUT
     case 1020:  // ER_CHECKREAD: record changed since last read
     case 1614:  // ER_XA_RBDEADLOCK
