@@ -36,14 +36,15 @@ std::string_view profile_name(Profile profile) {
 }
 
 Profile parse_profile(std::string_view name) {
-  for (Profile p : {Profile::none, Profile::cockroachdb, Profile::yugabytedb, Profile::citus, Profile::tidb,
-                    Profile::vitess}) {
+  for (Profile p :
+       {Profile::none, Profile::cockroachdb, Profile::yugabytedb, Profile::citus, Profile::tidb, Profile::vitess}) {
     if (name == profile_name(p)) return p;
   }
   if (name == "cockroach" || name == "crdb") return Profile::cockroachdb;
   if (name == "yugabyte" || name == "yb") return Profile::yugabytedb;
-  throw Error(ErrorCategory::invalid_argument,
-              fmt::format("unknown profile \"{}\": use one of none, cockroachdb, yugabytedb, citus, tidb, vitess", name));
+  throw Error(
+      ErrorCategory::invalid_argument,
+      fmt::format("unknown profile \"{}\": use one of none, cockroachdb, yugabytedb, citus, tidb, vitess", name));
 }
 
 Dialect profile_dialect(Profile profile) {

@@ -97,7 +97,8 @@ TEST(Profiles, CitusNeedsTheDistributionColumnNamed) {
 TEST(Profiles, CitusAndVitessRefuseUpdatingTheDistributionColumn) {
   for (auto [profile, dialect] : {std::pair{Profile::citus, Dialect::postgresql}, {Profile::vitess, Dialect::mysql}}) {
     Upsert s = insert_into(tenant_events({"tenant_id", "name"}));
-    s.row({1, "signup", 1}).do_update({Assignment("tenant_id", proposed("tenant_id")), Assignment("hits", Aggregate::sum)});
+    s.row({1, "signup", 1})
+        .do_update({Assignment("tenant_id", proposed("tenant_id")), Assignment("hits", Aggregate::sum)});
     expect_error([&] { render(s, dialect, with_profile(profile, "tenant_id")); }, ErrorCategory::unsupported,
                  {std::string(profile_name(profile)) + ":", "sets the", "\"tenant_id\"", "drop that assignment"});
   }

@@ -74,8 +74,11 @@ TEST(Profile, CitusProfileWithTheDistributionColumnFromTheUrl) {
                             .column("name", Type::text, not_null)
                             .column("hits", Type::int64, default_value(0), not_null)
                             .unique_key({"name"});
-  expect_error([&] { c.execute(add_hits(by_name, {{1, "a", 1}})); }, ErrorCategory::unsupported,
-               {"citus:", "does not contain the distribution column \"tenant_id\""});
+  expect_error(
+      [&] {
+        c.execute(add_hits(by_name, {{1, "a", 1}}));
+      },
+      ErrorCategory::unsupported, {"citus:", "does not contain the distribution column \"tenant_id\""});
   drop_table(c, table.name());
 }
 
