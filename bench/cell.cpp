@@ -29,6 +29,9 @@ std::string_view engine_name(Engine engine) {
     case Engine::sqlite: return "sqlite";
     case Engine::postgres: return "postgres";
     case Engine::mariadb: return "mariadb";
+    case Engine::galera: return "galera";
+    case Engine::galera_1node: return "galera-1node";
+    case Engine::spider: return "spider";
   }
   return "unknown";
 }
@@ -37,8 +40,12 @@ Engine parse_engine(std::string_view name) {
   if (name == "sqlite") return Engine::sqlite;
   if (name == "postgres" || name == "postgresql" || name == "pg") return Engine::postgres;
   if (name == "mariadb") return Engine::mariadb;
-  throw Error(ErrorCategory::invalid_argument,
-              fmt::format("unknown engine \"{}\": use sqlite, postgres or mariadb", name));
+  if (name == "galera") return Engine::galera;
+  if (name == "galera-1node") return Engine::galera_1node;
+  if (name == "spider") return Engine::spider;
+  throw Error(
+      ErrorCategory::invalid_argument,
+      fmt::format("unknown engine \"{}\": use sqlite, postgres, mariadb, galera, galera-1node or spider", name));
 }
 
 std::string_view arm_name(Arm arm) {
@@ -137,6 +144,12 @@ struct CellContext {
   std::string table_name;
   std::shared_ptr<const Table> table;
   std::vector<Key> keys;
+
+  // The URL thread `index` connects to: its own Galera node, else the target's URL.
+  const std::string& url_for(int index) const {
+    if (target.thread_urls.empty()) return url;
+    return target.thread_urls[static_cast<std::size_t>(index) % target.thread_urls.size()];
+  }
 };
 
 // One thread's way of applying events, with its own connection, opened before the clock starts.
@@ -158,11 +171,14 @@ class Session {
 
 class RawSession final : public Session {
  public:
-  explicit RawSession(const CellContext& cell) : keys_(cell.keys) {
+  RawSession(const CellContext& cell, int index) : keys_(cell.keys) {
     switch (cell.target.engine) {
       case Engine::sqlite: client_ = open_raw_sqlite(cell.sqlite_path, cell.table_name); break;
       case Engine::postgres: client_ = open_raw_postgres(cell.url, cell.table_name); break;
-      case Engine::mariadb: client_ = open_raw_mariadb(cell.url, cell.table_name); break;
+      case Engine::mariadb:
+      case Engine::galera:
+      case Engine::galera_1node:
+      case Engine::spider: client_ = open_raw_mariadb(cell.url_for(index), cell.table_name); break;
     }
   }
   void apply(std::span<const Event> events) override {
@@ -177,7 +193,7 @@ class RawSession final : public Session {
 // The library's connection, for the arms built on it.
 class LibrarySession : public Session {
  public:
-  explicit LibrarySession(const CellContext& cell) : keys_(cell.keys), connection_(connect(cell.url)) {}
+  LibrarySession(const CellContext& cell, int index) : keys_(cell.keys), connection_(connect(cell.url_for(index))) {}
   std::uint64_t library_retries() const override { return connection_.stats().retries; }
 
  protected:
@@ -188,7 +204,7 @@ class LibrarySession : public Session {
 // Django's update_or_create: lock the row (or the database, on SQLite), read it, write it back.
 class LockingSession final : public LibrarySession {
  public:
-  explicit LockingSession(const CellContext& cell) : LibrarySession(cell) {
+  LockingSession(const CellContext& cell, int index) : LibrarySession(cell, index) {
     const Dialect d = connection_.dialect();
     auto q = [&](std::string_view name) { return quote_identifier(name, d); };
     auto p = [&](int n) {
@@ -247,7 +263,7 @@ class LockingSession final : public LibrarySession {
 
 class SingleSession final : public LibrarySession {
  public:
-  explicit SingleSession(const CellContext& cell) : LibrarySession(cell), statement_(ab_upsert(cell.table)) {
+  SingleSession(const CellContext& cell, int index) : LibrarySession(cell, index), statement_(ab_upsert(cell.table)) {
     // Built once; each event overwrites the one row's values (no allocation per event).
     statement_.row(event_row(cell.keys[0], false));
   }
@@ -267,7 +283,7 @@ class SingleSession final : public LibrarySession {
 
 class BatchSession final : public LibrarySession {
  public:
-  explicit BatchSession(const CellContext& cell) : LibrarySession(cell), template_(ab_upsert(cell.table)) {}
+  BatchSession(const CellContext& cell, int index) : LibrarySession(cell, index), template_(ab_upsert(cell.table)) {}
   std::size_t events_per_call() const override { return 1000; }
   void apply(std::span<const Event> events) override {
     // Events in arrival (random) order, duplicates included: the library merges and sorts them.
@@ -303,12 +319,12 @@ class WriterSession final : public Session {
   CounterWriter& writer_;
 };
 
-std::unique_ptr<Session> open_session(Arm arm, const CellContext& cell, CounterWriter* writer) {
+std::unique_ptr<Session> open_session(Arm arm, const CellContext& cell, CounterWriter* writer, int index) {
   switch (arm) {
-    case Arm::raw: return std::make_unique<RawSession>(cell);
-    case Arm::locking: return std::make_unique<LockingSession>(cell);
-    case Arm::single: return std::make_unique<SingleSession>(cell);
-    case Arm::batch: return std::make_unique<BatchSession>(cell);
+    case Arm::raw: return std::make_unique<RawSession>(cell, index);
+    case Arm::locking: return std::make_unique<LockingSession>(cell, index);
+    case Arm::single: return std::make_unique<SingleSession>(cell, index);
+    case Arm::batch: return std::make_unique<BatchSession>(cell, index);
     case Arm::writer: return std::make_unique<WriterSession>(cell, *writer);
   }
   throw CellFailure("unknown arm");
@@ -319,6 +335,7 @@ struct ThreadOutcome {
   std::unique_ptr<Session> session;  // kept alive past the clock: closing connections is not measured
   std::uint64_t events = 0;
   std::uint64_t conversions = 0;
+  std::vector<float> call_micros;
   std::string failure;
 };
 
@@ -334,7 +351,7 @@ struct StartLine {
 void produce(const CellSpec& spec, const CellContext& cell, CounterWriter* writer, int index, StartLine& line,
              ThreadOutcome& out) {
   try {
-    out.session = open_session(spec.arm, cell, writer);
+    out.session = open_session(spec.arm, cell, writer, index);
   } catch (const std::exception& e) {
     out.failure = fmt::format("opening the {} session: {}", arm_name(spec.arm), e.what());
     line.abort = true;
@@ -362,7 +379,9 @@ void produce(const CellSpec& spec, const CellContext& cell, CounterWriter* write
         buffer[i] = stream.next();
         conversions += buffer[i].converted ? 1 : 0;
       }
+      const Clock::time_point called = Clock::now();
       out.session->apply(std::span<const Event>(buffer.data(), n));
+      out.call_micros.push_back(std::chrono::duration<float, std::micro>(Clock::now() - called).count());
       out.events += n;
       out.conversions += conversions;
     }
@@ -437,6 +456,46 @@ void drop_tables(Connection& admin, const CellContext& cell, bool with_ledger) {
   const Dialect d = admin.dialect();
   admin.execute_script("DROP TABLE IF EXISTS " + quote_identifier(cell.table_name, d));
   if (with_ledger) admin.execute_script("DROP TABLE IF EXISTS " + quote_identifier(cell.table_name + "_ledger", d));
+  for (const auto& url : cell.target.backend_urls) {
+    Connection backend = connect(url);
+    backend.execute_script("DROP TABLE IF EXISTS " + quote_identifier(cell.table_name, d));
+  }
+}
+
+// The library's CREATE TABLE for the cell's table (a single statement on MySQL/MariaDB).
+std::string library_ddl(Dialect dialect, const CellContext& cell) {
+  const std::vector<std::string> statements = create_table_sql(*cell.table, dialect);
+  if (statements.size() != 1) throw CellFailure("expected one CREATE TABLE statement for " + cell.table_name);
+  return statements.front();
+}
+
+// The library's DDL with its PRIMARY KEY turned into a UNIQUE key: the table shape the library
+// created before it made the conflict key the primary key (InnoDB then clusters on a hidden row id).
+void create_unique_key_table(Connection& admin, const CellContext& cell) {
+  std::string ddl = library_ddl(admin.dialect(), cell);
+  const auto at = ddl.find("PRIMARY KEY");
+  if (at == std::string::npos) throw CellFailure("the library's DDL has no PRIMARY KEY to turn into a UNIQUE key");
+  ddl.replace(at, std::string_view("PRIMARY KEY").size(), "UNIQUE KEY `ab_key`");
+  admin.execute_script(ddl);
+}
+
+// Spider: the library's table on every backend, and on the front a Spider table over them,
+// partitioned by KEY (hour) so that both workloads spread over both backends (the servers b1 and
+// b2 are defined on the front by scripts/cluster-servers.sh).
+void create_spider_table(Connection& front, const CellContext& cell) {
+  for (const auto& url : cell.target.backend_urls) {
+    Connection backend = connect(url);
+    backend.create_table(*cell.table);
+  }
+  std::string ddl = library_ddl(front.dialect(), cell);
+  const auto body_end = ddl.rfind(')');
+  if (body_end == std::string::npos) throw CellFailure("unexpected CREATE TABLE statement: " + ddl);
+  ddl.resize(body_end + 1);
+  ddl += fmt::format(
+      " ENGINE=SPIDER COMMENT='wrapper \"mysql\", table \"{}\"' PARTITION BY KEY (`hour`) "
+      "(PARTITION p1 COMMENT = 'srv \"b1\"', PARTITION p2 COMMENT = 'srv \"b2\"')",
+      cell.table_name);
+  front.execute_script(ddl);
 }
 
 void run_threads(const CellSpec& spec, const CellContext& cell, Connection& admin, CellResult& result) {
@@ -478,6 +537,7 @@ void run_threads(const CellSpec& spec, const CellContext& cell, Connection& admi
       result.library_retries += out.session->library_retries();
     }
     if (result.failure.empty() && !out.failure.empty()) result.failure = out.failure;
+    result.call_micros.insert(result.call_micros.end(), out.call_micros.begin(), out.call_micros.end());
   }
   outcomes.clear();  // closes the connections, after the clock stopped
   result.errors = tally.total;
@@ -506,7 +566,13 @@ CellResult run_cell(const CellSpec& spec, const EngineTarget& target) {
     cell = make_context(spec, target);
     Connection admin = connect(cell.url);
     drop_tables(admin, cell, spec.arm == Arm::writer);
-    admin.create_table(*cell.table);
+    if (target.engine == Engine::spider) {
+      create_spider_table(admin, cell);
+    } else if (spec.unique_key_table) {
+      create_unique_key_table(admin, cell);
+    } else {
+      admin.create_table(*cell.table);
+    }
     try {
       run_threads(spec, cell, admin, result);
     } catch (const std::exception& e) {
@@ -542,6 +608,7 @@ CellResult merge_rounds(const std::vector<CellResult>& rounds) {
     merged.writer_statements += r.writer_statements;
     merged.writer_flushes += r.writer_flushes;
     merged.round_rates.push_back(r.increments_per_s);
+    merged.call_micros.insert(merged.call_micros.end(), r.call_micros.begin(), r.call_micros.end());
   }
   // The median resists a round slowed down by whatever else the machine was doing.
   std::vector<double> sorted = merged.round_rates;
@@ -549,6 +616,14 @@ CellResult merge_rounds(const std::vector<CellResult>& rounds) {
   const std::size_t mid = sorted.size() / 2;
   merged.increments_per_s = sorted.size() % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
   return merged;
+}
+
+double call_latency(const CellResult& cell, double q) {
+  if (cell.call_micros.empty()) return 0;
+  std::vector<float> sorted = cell.call_micros;
+  const auto at = static_cast<std::size_t>(q * static_cast<double>(sorted.size() - 1) + 0.5);
+  std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(at), sorted.end());
+  return sorted[at];
 }
 
 std::string engine_version(const EngineTarget& target) {

@@ -15,8 +15,15 @@
 namespace upsert::bench {
 
 /// The engines the benchmark runs on.
-enum class Engine { sqlite, postgres, mariadb };
-/// "sqlite", "postgres", "mariadb".
+enum class Engine {
+  sqlite,
+  postgres,
+  mariadb,
+  galera,        ///< a three-node Galera cluster, thread i writing through node i % 3
+  galera_1node,  ///< the same cluster, every thread writing through node 1
+  spider,        ///< a Spider front over two backends, the table partitioned by KEY (hour)
+};
+/// "sqlite", "postgres", "mariadb", "galera", "galera-1node", "spider".
 std::string_view engine_name(Engine engine);
 /// Parses an engine name (also "postgresql", "pg"); throws Error(invalid_argument).
 Engine parse_engine(std::string_view name);
@@ -39,8 +46,10 @@ const std::vector<Arm>& all_arms();
 /// Where an engine is: a server URL (postgresql://, mariadb://), or for SQLite a directory in which
 /// each cell gets a fresh file.
 struct EngineTarget {
-  Engine engine = Engine::sqlite;  ///< the engine
-  std::string location;            ///< URL, or the SQLite directory
+  Engine engine = Engine::sqlite;         ///< the engine
+  std::string location;                   ///< URL, or the SQLite directory
+  std::vector<std::string> thread_urls;   ///< if not empty: thread i connects to thread_urls[i % size]
+  std::vector<std::string> backend_urls;  ///< Spider: the backends the front's table is sharded over
 };
 
 /// What a cell runs.
@@ -51,6 +60,7 @@ struct CellSpec {
   int threads = 1;                           ///< threads, each with its own connection (writer: producers)
   std::chrono::milliseconds duration{1000};  ///< how long the threads produce events
   std::uint64_t events = 0;                  ///< if not 0: this many events in all, instead of a duration
+  bool unique_key_table = false;             ///< MariaDB: the key as a UNIQUE key and no PRIMARY KEY (the old DDL)
 };
 
 /// What a cell measured.
@@ -69,6 +79,8 @@ struct CellResult {
   std::uint64_t writer_flushes = 0;                  ///< writer: flushes that wrote something
   std::vector<double> round_rates;                   ///< increments/s of each round, in run order
   double increments_per_s = 0;                       ///< the median of round_rates
+  std::vector<float> call_micros;                    ///< every apply() call's wall time, microseconds
+                                                     ///< (one call: 1 event single, 1,000 batch, 256 writer)
   /// Increments per second (the median over rounds); meaningful only when verified.
   double rate() const { return increments_per_s; }
 };
@@ -81,6 +93,8 @@ CellResult run_cell(const CellSpec& spec, const EngineTarget& target);
 /// rounds' rates, verified only if every round was.
 CellResult merge_rounds(const std::vector<CellResult>& rounds);
 
+/// The q-quantile (0..1) of a cell's call latencies in microseconds, or 0 when none were measured.
+double call_latency(const CellResult& cell, double q);
 /// The server version of an engine (opens and closes a connection); throws Error when unreachable.
 std::string engine_version(const EngineTarget& target);
 

@@ -310,6 +310,13 @@ void write_markdown(const std::filesystem::path& file, const RunInfo& run, const
   out << "\n![increments/s per arm](chart.png)\n";
 }
 
+// How many events one timed call of an arm applies (the unit of its call latency).
+static int calls_events(Arm arm) {
+  if (arm == Arm::batch) return 1000;
+  if (arm == Arm::writer) return 256;
+  return 1;
+}
+
 void write_json(const std::filesystem::path& file, const RunInfo& run, const std::vector<CellResult>& results,
                 const std::vector<TargetCheck>& targets) {
   std::ofstream out(file);
@@ -336,7 +343,8 @@ void write_json(const std::filesystem::path& file, const RunInfo& run, const std
         "\"ratio_to_raw\": {}, \"verified\": {}, \"errors\": {}, \"error_codes\": {{{}}}, \"library_retries\": {}, "
         "\"round_rates\": [{:.1f}], \"events\": {}, \"conversions\": {}, \"seconds\": {:.4f}, \"writer_statements\": "
         "{}, "
-        "\"writer_statements_per_s\": {}, \"failure\": {}}}{}\n",
+        "\"writer_statements_per_s\": {}, \"call_events\": {}, \"call_p50_us\": {:.1f}, \"call_p99_us\": {:.1f}, "
+        "\"failure\": {}}}{}\n",
         json_string(engine_name(r.spec.engine)), json_string(workload_name(r.spec.workload)),
         json_string(arm_name(r.spec.arm)), r.spec.threads, r.verified ? fmt::format("{:.1f}", r.rate()) : "null",
         ratio ? fmt::format("{:.4f}", *ratio) : "null", r.verified ? "true" : "false", r.errors, codes,
@@ -344,6 +352,7 @@ void write_json(const std::filesystem::path& file, const RunInfo& run, const std
         r.spec.arm == Arm::writer && r.seconds > 0
             ? fmt::format("{:.1f}", static_cast<double>(r.writer_statements) / r.seconds)
             : "null",
+        calls_events(r.spec.arm), call_latency(r, 0.5), call_latency(r, 0.99),
         r.verified ? "null" : json_string(r.failure), i + 1 < results.size() ? "," : "");
   }
   out << "  ],\n  \"targets\": [\n";

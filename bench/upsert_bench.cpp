@@ -35,20 +35,67 @@ struct Options {
   int rounds = 0;            // per cell; default: 2 (quick) or 5 (full)
   std::uint64_t events = 0;  // per cell, instead of a duration
   std::string output = UPSERT_BENCH_RESULTS_DIR;
+  bool unique_key_table = false;
 };
 
-EngineTarget engine_target(Engine engine) {
-  if (engine == Engine::sqlite) return {engine, std::filesystem::temp_directory_path().string()};
-  const char* variable = engine == Engine::postgres ? "UPSERT_TEST_POSTGRES_URL" : "UPSERT_TEST_MARIADB_URL";
-  const char* url = std::getenv(variable);
-  if (url == nullptr || *url == '\0') {
+// The URLs in `variable` (comma-separated); throws naming the script that sets it when it is unset.
+std::vector<std::string> urls_from(const char* variable, Engine engine) {
+  const char* value = std::getenv(variable);
+  if (value == nullptr || *value == '\0') {
+    const bool cluster = engine == Engine::galera || engine == Engine::galera_1node || engine == Engine::spider;
     throw Error(ErrorCategory::invalid_argument,
-                fmt::format("{} is not set, so {} cannot be benchmarked: run scripts/bench.sh (it starts the servers), "
-                            "or `bash scripts/test-servers.sh start` and `source /tmp/upsert-test-servers/env.sh`, "
-                            "or leave {} out with --engines",
-                            variable, engine_name(engine), engine_name(engine)));
+                fmt::format("{} is not set, so {} cannot be benchmarked: {}, or leave {} out with --engines", variable,
+                            engine_name(engine),
+                            cluster ? "run bench/cluster.sh, or `bash scripts/cluster-servers.sh start` and source the "
+                                      "env.sh it writes"
+                                    : "run scripts/bench.sh (it starts the servers), or `bash scripts/test-servers.sh "
+                                      "start` and `source /tmp/upsert-test-servers/env.sh`",
+                            engine_name(engine)));
   }
-  return {engine, url};
+  std::vector<std::string> urls;
+  std::string_view rest(value);
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    urls.emplace_back(rest.substr(0, comma));
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+  }
+  return urls;
+}
+
+// One multi-host URL (mariadb://u:p@h1:p1,h2:p2/db) from single-host URLs that differ only in host:port.
+std::string multi_host_url(const std::vector<std::string>& urls) {
+  std::string hosts;
+  for (const auto& url : urls) {
+    const auto at = url.find('@');
+    const auto slash = url.find('/', at == std::string::npos ? 0 : at);
+    if (at == std::string::npos || slash == std::string::npos) {
+      throw Error(ErrorCategory::invalid_argument,
+                  fmt::format("\"{}\" is not a mariadb://user:password@host:port/database URL", url));
+    }
+    hosts += (hosts.empty() ? "" : ",") + url.substr(at + 1, slash - at - 1);
+  }
+  const std::string& first = urls.front();
+  return first.substr(0, first.find('@') + 1) + hosts + first.substr(first.find('/', first.find('@')));
+}
+
+EngineTarget engine_target(Engine engine) {
+  EngineTarget target{engine, {}, {}, {}};
+  switch (engine) {
+    case Engine::sqlite: target.location = std::filesystem::temp_directory_path().string(); break;
+    case Engine::postgres: target.location = urls_from("UPSERT_TEST_POSTGRES_URL", engine).front(); break;
+    case Engine::mariadb: target.location = urls_from("UPSERT_TEST_MARIADB_URL", engine).front(); break;
+    case Engine::galera:
+      // Thread i writes through node i % 3; the counter writer and the checks use the multi-host URL.
+      target.thread_urls = urls_from("UPSERT_TEST_GALERA_URLS", engine);
+      target.location = multi_host_url(target.thread_urls);
+      break;
+    case Engine::galera_1node: target.location = urls_from("UPSERT_TEST_GALERA_URLS", engine).front(); break;
+    case Engine::spider:
+      target.location = urls_from("UPSERT_TEST_SPIDER_URL", engine).front();
+      target.backend_urls = urls_from("UPSERT_TEST_SPIDER_BACKEND_URLS", engine);
+      break;
+  }
+  return target;
 }
 
 std::string command_line(int argc, char** argv) {
@@ -71,7 +118,8 @@ std::vector<Group> plan(const Options& o) {
     for (const auto& w : o.workloads) {
       for (int t : o.threads) {
         Group g;
-        for (Arm a : arms) g.push_back(CellSpec{parse_engine(e), parse_workload(w), a, t, duration, o.events});
+        for (Arm a : arms)
+          g.push_back(CellSpec{parse_engine(e), parse_workload(w), a, t, duration, o.events, o.unique_key_table});
         groups.push_back(std::move(g));
       }
     }
@@ -105,6 +153,7 @@ int run(const Options& o, const std::string& command) {
                   o.rounds, o.events != 0 ? fmt::format("{} events", o.events) : fmt::format("{:.1f} s", o.seconds));
   run.mode += fmt::format(", threads {}", fmt::join(o.threads, ","));
   if (o.quick) run.mode += " (32 threads only in full mode, to stay under two minutes)";
+  if (o.unique_key_table) run.mode += "; tables with a UNIQUE key and no PRIMARY KEY";
 
   const std::vector<Group> groups = plan(o);
   std::map<Engine, EngineTarget> targets;
@@ -157,7 +206,7 @@ int main(int argc, char** argv) {
   CLI::App app{"upsert-bench: the A/B upsert workload on SQLite, PostgreSQL and MariaDB, five ways, verified"};
   app.add_flag("--quick", o.quick,
                "Short cells (2 rounds of 0.4 s) and threads 1,8: under two minutes with servers running");
-  app.add_option("--engines", o.engines, "Engines: sqlite,postgres,mariadb")->delimiter(',');
+  app.add_option("--engines", o.engines, "Engines: sqlite,postgres,mariadb,galera,galera-1node,spider")->delimiter(',');
   app.add_option("--arms", o.arms, "Arms: raw,locking,single,batch,writer")->delimiter(',');
   app.add_option("--workloads", o.workloads, "Workloads: uniform (4,800 keys), hot (48 keys)")->delimiter(',');
   app.add_option("--threads", o.threads, "Thread counts, e.g. 1,8,32 (default 1,8 quick; 1,8,32 full)")
@@ -169,10 +218,16 @@ int main(int argc, char** argv) {
                  "Rounds per cell, arms interleaved; the median is reported (default 2 quick, 5 full)")
       ->check(CLI::Range(1, 100));
   app.add_option("--events", o.events, "Events per round instead of a duration (split over the threads)");
+  app.add_flag("--unique-key-table", o.unique_key_table,
+               "MariaDB: create each table with the key as a UNIQUE key and no PRIMARY KEY instead of the library's "
+               "DDL (the key as PRIMARY KEY), to measure what that DDL changes");
   app.add_option("--output", o.output, "Directory for results.md, results.json and chart.png");
   app.footer(
       "Server URLs come from UPSERT_TEST_POSTGRES_URL and UPSERT_TEST_MARIADB_URL (scripts/test-servers.sh writes "
-      "them); SQLite uses a fresh temporary file per cell.\nExit codes: 0 every cell verified, 1 a cell failed "
+      "them); galera and spider from UPSERT_TEST_GALERA_URLS, UPSERT_TEST_SPIDER_URL and "
+      "UPSERT_TEST_SPIDER_BACKEND_URLS "
+      "(scripts/cluster-servers.sh writes them); SQLite uses a fresh temporary file per cell.\nExit codes: 0 every "
+      "cell verified, 1 a cell failed "
       "verification, 2 usage or setup error.");
   try {
     app.parse(argc, argv);
