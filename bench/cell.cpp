@@ -51,6 +51,9 @@ Engine parse_engine(std::string_view name) {
 std::string_view arm_name(Arm arm) {
   switch (arm) {
     case Arm::raw: return "raw";
+    case Arm::raw_values: return "raw-values";
+    case Arm::raw_unnest: return "raw-unnest";
+    case Arm::raw_tx: return "raw-tx";
     case Arm::locking: return "locking";
     case Arm::single: return "single";
     case Arm::batch: return "batch";
@@ -63,13 +66,27 @@ Arm parse_arm(std::string_view name) {
   for (Arm arm : all_arms()) {
     if (arm_name(arm) == name) return arm;
   }
-  throw Error(ErrorCategory::invalid_argument,
-              fmt::format("unknown arm \"{}\": use raw, locking, single, batch or writer", name));
+  throw Error(
+      ErrorCategory::invalid_argument,
+      fmt::format("unknown arm \"{}\": use raw, raw-values, raw-unnest, raw-tx, locking, single, batch or writer",
+                  name));
 }
 
 const std::vector<Arm>& all_arms() {
-  static const std::vector<Arm> arms{Arm::raw, Arm::locking, Arm::single, Arm::batch, Arm::writer};
+  static const std::vector<Arm> arms{Arm::raw,     Arm::raw_values, Arm::raw_unnest, Arm::raw_tx,
+                                     Arm::locking, Arm::single,     Arm::batch,      Arm::writer};
   return arms;
+}
+
+const std::vector<Arm>& raw_batch_arms() {
+  static const std::vector<Arm> arms{Arm::raw_values, Arm::raw_unnest, Arm::raw_tx};
+  return arms;
+}
+
+bool arm_applies(Arm arm, Engine engine) {
+  if (arm == Arm::raw_unnest) return engine == Engine::postgres;
+  if (arm == Arm::raw_tx) return engine == Engine::sqlite;
+  return true;
 }
 
 namespace {
@@ -183,6 +200,46 @@ class RawSession final : public Session {
   }
   void apply(std::span<const Event> events) override {
     for (const Event& e : events) until_done(tally_, [&] { client_->upsert(keys_[e.key], e.converted); });
+  }
+
+ private:
+  const std::vector<Key>& keys_;
+  std::unique_ptr<RawClient> client_;
+};
+
+}  // namespace
+
+std::vector<KeyDelta> merge_events(std::span<const Event> events) {
+  std::vector<Event> sorted(events.begin(), events.end());
+  std::sort(sorted.begin(), sorted.end(), [](const Event& a, const Event& b) { return a.key < b.key; });
+  std::vector<KeyDelta> rows;
+  for (const Event& e : sorted) {
+    if (rows.empty() || rows.back().key != e.key) rows.push_back(KeyDelta{e.key, 0, 0});
+    rows.back().participants += 1;
+    rows.back().conversions += e.converted ? 1 : 0;
+  }
+  return rows;
+}
+
+namespace {
+
+// A hand-written batch: the events merged per key, then one batch in the arm's form.
+class RawBatchSession final : public Session {
+ public:
+  RawBatchSession(const CellContext& cell, RawBatchForm form, int index) : keys_(cell.keys) {
+    switch (cell.target.engine) {
+      case Engine::sqlite: client_ = open_raw_sqlite(cell.sqlite_path, cell.table_name, form); break;
+      case Engine::postgres: client_ = open_raw_postgres(cell.url, cell.table_name, form); break;
+      case Engine::mariadb:
+      case Engine::galera:
+      case Engine::galera_1node:
+      case Engine::spider: client_ = open_raw_mariadb(cell.url_for(index), cell.table_name, form); break;
+    }
+  }
+  std::size_t events_per_call() const override { return 1000; }
+  void apply(std::span<const Event> events) override {
+    const std::vector<KeyDelta> rows = merge_events(events);
+    until_done(tally_, [&] { client_->upsert_batch(rows, keys_); });
   }
 
  private:
@@ -322,6 +379,9 @@ class WriterSession final : public Session {
 std::unique_ptr<Session> open_session(Arm arm, const CellContext& cell, CounterWriter* writer, int index) {
   switch (arm) {
     case Arm::raw: return std::make_unique<RawSession>(cell, index);
+    case Arm::raw_values: return std::make_unique<RawBatchSession>(cell, RawBatchForm::values, index);
+    case Arm::raw_unnest: return std::make_unique<RawBatchSession>(cell, RawBatchForm::unnest, index);
+    case Arm::raw_tx: return std::make_unique<RawBatchSession>(cell, RawBatchForm::transaction, index);
     case Arm::locking: return std::make_unique<LockingSession>(cell, index);
     case Arm::single: return std::make_unique<SingleSession>(cell, index);
     case Arm::batch: return std::make_unique<BatchSession>(cell, index);

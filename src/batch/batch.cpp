@@ -86,8 +86,7 @@ BatchPlan plan_batch(const Upsert& statement, std::size_t max_parameters, const 
   const std::size_t per_statement = std::max<std::size_t>(1, std::min(options.max_rows_per_statement, by_parameters));
   plan.rounds = rounds.size();
   // One copy of the statement without its rows serves as the template of every chunk.
-  Upsert without_rows = statement;
-  StatementRows::rows(without_rows).clear();
+  const Upsert without_rows = StatementRows::without_rows(statement);
   for (std::size_t round = 0; round < rounds.size(); ++round) {
     auto& rows = rounds[round];
     plan.merged_rows += rows.size();

@@ -22,6 +22,21 @@ struct StatementRows {
     statement.rows_checked_ = true;
   }
 
+  // A copy of `statement` with no rows: what a batch's chunks start from, without copying every
+  // input row only to drop it. Copies every member of Upsert but rows_.
+  static Upsert without_rows(const Upsert& statement) {
+    Upsert copy(statement.table_);
+    copy.columns_ = statement.columns_;
+    copy.rows_checked_ = statement.rows_checked_;
+    copy.conflict_key_ = statement.conflict_key_;  // points into the same shared table
+    copy.action_ = statement.action_;
+    copy.assignments_ = statement.assignments_;
+    copy.where_ = statement.where_;
+    copy.returning_ = statement.returning_;
+    copy.inserted_flag_ = statement.inserted_flag_;
+    return copy;
+  }
+
   // True when every row was checked already.
   static bool rows_checked(const Upsert& statement) { return statement.rows_checked_; }
 };

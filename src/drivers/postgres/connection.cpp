@@ -1,10 +1,15 @@
 // The PostgreSQL session: connecting, running prepared statements, transactions.
 //
-// The one subtle part is a lost connection. Before every command the socket is checked for what
-// a server leaves behind when it ends an idle session (a FATAL message, then EOF): finding that
+// The one subtle part is a lost connection. Before a command the socket is checked for what a
+// server leaves behind when it ends an idle session (a FATAL message, then EOF): finding that
 // means nothing was sent, so the error is `connection` and Connection reconnects and retries.
 // A loss after an autocommit statement or COMMIT was sent is `outcome_unknown`: it may have
 // committed, and only the caller can tell whether running it again is safe.
+//
+// The check costs a poll() system call, so it is made only when the session has been idle for
+// idle_check_after since the previous command was sent. A session ended within that window is
+// found only once the command has been sent, and is then reported as sent (`outcome_unknown`
+// outside a transaction): the answer is less convenient, never wrong, so a retry stays safe.
 
 #include "drivers/postgres/connection.hpp"
 
@@ -12,6 +17,7 @@
 #include <libpq-fe.h>
 #include <poll.h>
 
+#include <chrono>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -170,6 +176,7 @@ void PostgresDriver::open() {
   conn_.reset();
   statements_.clear();
   idle_ = {};
+  last_sent_ = {};
   // connect_timeout comes before dbname so the URL can override it; without one, connecting to
   // an unreachable host would wait for the OS's TCP timeout.
   const char* keys[] = {"connect_timeout", "fallback_application_name", "dbname", nullptr};
@@ -190,7 +197,13 @@ void PostgresDriver::open() {
 
 PGconn* PostgresDriver::live(const std::string& sql, LossMeans if_dead) {
   if (!conn_) throw connection_lost("not connected since the last reconnect failed", "", sql, if_dead);
-  if (!session_alive(conn_.get())) throw connection_lost(idle_.text, idle_.sqlstate, sql, if_dead);
+  // Measured from the previous send, not its reply: the idle time can only be over-estimated, so
+  // the check is never skipped after a real idle spell longer than idle_check_after.
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_sent_ >= idle_check_after && !session_alive(conn_.get())) {
+    throw connection_lost(idle_.text, idle_.sqlstate, sql, if_dead);
+  }
+  last_sent_ = now;
   return conn_.get();
 }
 

@@ -3,6 +3,7 @@
 // parameter types) and executed with typed parameters, errors mapped by SQLSTATE. Its bulk
 // primitive binds a batch's rows as one binary array per column (values.hpp), for the unnest form.
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -60,7 +61,8 @@ class PostgresDriver final : public Driver {
     return in_transaction_ ? LossMeans::transaction_lost : LossMeans::maybe_applied;
   }
 
-  // The session, checked just before sending `sql`; throws the connection error if it is gone.
+  // The session, checked just before sending `sql` when it has been idle for idle_check_after;
+  // throws the connection error if it is gone.
   PGconn* live(const std::string& sql) { return live(sql, loss_before_sending()); }
   PGconn* live(const std::string& sql, LossMeans if_dead);
 
@@ -72,12 +74,17 @@ class PostgresDriver final : public Driver {
   // transaction, and commit() reports why.
   [[noreturn]] void fail(Error error);
 
+  // Below this idle time the session is not checked before a command (the check is a system call
+  // per statement); a loss in this window is reported as after sending. See connection.cpp.
+  static constexpr std::chrono::milliseconds idle_check_after{2};
+
   // Enough for every statement shape an application repeats; beyond it the session is cleared.
   static constexpr std::size_t statement_cache_capacity = 256;
 
   std::string url_;
   ConnHandle conn_;
   PreparedStatements statements_{statement_cache_capacity};
+  std::chrono::steady_clock::time_point last_sent_{};  // when live() last let a command go out
   IdleMessage idle_;  // written by libpq's notice receiver; the driver never moves (it lives behind a unique_ptr)
   bool in_transaction_ = false;
   bool integer_datetimes_ = true;  // the server's binary timestamps count microseconds (see column_arrays)
