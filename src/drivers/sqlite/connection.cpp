@@ -20,20 +20,35 @@ namespace upsert::detail {
 namespace {
 
 // The write-turn mutex of a database file, shared by every connection of the process to it.
-std::shared_ptr<std::timed_mutex> write_turn_for(const std::string& path) {
+std::shared_ptr<WriteTurn> write_turn_for(const std::string& path) {
   static std::mutex registry_mutex;
-  static std::map<std::string, std::weak_ptr<std::timed_mutex>> registry;
+  static std::map<std::string, std::weak_ptr<WriteTurn>> registry;
   std::lock_guard lock(registry_mutex);
   auto& entry = registry[path];
   auto turn = entry.lock();
   if (!turn) {
-    turn = std::make_shared<std::timed_mutex>();
+    turn = std::make_shared<WriteTurn>();
     entry = turn;
   }
   return turn;
 }
 
 }  // namespace
+
+bool WriteTurn::take(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  if (!given_back_.wait_for(lock, timeout, [this] { return !taken_; })) return false;
+  taken_ = true;
+  return true;
+}
+
+void WriteTurn::give_back() noexcept {
+  {
+    std::lock_guard lock(mutex_);
+    taken_ = false;
+  }
+  given_back_.notify_one();
+}
 
 std::unique_ptr<Driver> open_sqlite(std::string_view url) {
   return std::make_unique<SqliteDriver>(parse_sqlite_url(url));
@@ -52,13 +67,15 @@ SqliteDriver::SqliteDriver(SqliteUrl url) : url_(std::move(url)) {
 }
 
 bool SqliteDriver::take_write_turn() {
-  if (!write_turn_ || holding_turn_.owns_lock()) return false;
-  holding_turn_ = std::unique_lock(*write_turn_, std::defer_lock);
-  return holding_turn_.try_lock_for(std::chrono::milliseconds(url_.busy_timeout_ms));
+  if (!write_turn_ || holding_turn_) return false;
+  holding_turn_ = write_turn_->take(std::chrono::milliseconds(url_.busy_timeout_ms));
+  return holding_turn_;
 }
 
 void SqliteDriver::release_write_turn() noexcept {
-  if (holding_turn_.owns_lock()) holding_turn_.unlock();
+  if (!holding_turn_) return;
+  holding_turn_ = false;
+  write_turn_->give_back();
 }
 
 class SqliteDriver::ScopedWriteTurn {

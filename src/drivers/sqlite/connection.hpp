@@ -4,6 +4,8 @@
 // and a cache of prepared statements. This header is private (src/), so sqlite3.h never reaches a
 // user; the driver tests include it to look inside the statement cache.
 
+#include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -20,6 +22,23 @@ struct sqlite3;
 struct sqlite3_stmt;
 
 namespace upsert::detail {
+
+// The write turn of one database file, shared by the process's connections to it. A flag under a
+// mutex with a condition variable, not std::timed_mutex: libstdc++ takes a timed mutex with
+// pthread_mutex_clocklock, which GCC 12's ThreadSanitizer does not intercept, so it saw every
+// release as the unlock of an unlocked mutex and could not check what the turn protects.
+class WriteTurn {
+ public:
+  /// Takes the turn, waiting at most `timeout`; false when another connection kept it that long.
+  bool take(std::chrono::milliseconds timeout);
+  /// Hands the turn back and wakes one waiter.
+  void give_back() noexcept;
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable given_back_;
+  bool taken_ = false;
+};
 
 /// A Driver over one SQLite database file (or a private in-memory database).
 class SqliteDriver final : public Driver {
@@ -86,8 +105,8 @@ class SqliteDriver final : public Driver {
   static constexpr std::size_t statement_cache_capacity = 64;
 
   SqliteUrl url_;
-  std::shared_ptr<std::timed_mutex> write_turn_;  // shared by the connections to one file
-  std::unique_lock<std::timed_mutex> holding_turn_;
+  std::shared_ptr<WriteTurn> write_turn_;  // shared by the connections to one file
+  bool holding_turn_ = false;
   sqlite3* db_ = nullptr;
   StatementCache<SqliteStatement> statements_{statement_cache_capacity};
   bool in_transaction_ = false;
