@@ -425,6 +425,28 @@ TEST(PostgresPrepared, StatementsDeallocatedBehindTheDriversBackArePreparedAgain
   EXPECT_EQ(counter(c, t, 1), 2);
 }
 
+// Found by the differential property test, which drops and creates one table name with new column
+// types: the cached SELECT (and any RETURNING upsert) failed on every later call with 0A000
+// "cached plan must not change result type", until the connection was closed.
+TEST(PostgresPrepared, StatementsWhoseTableChangedItsColumnTypesArePreparedAgain) {
+  Connection c = connect(pg_url());
+  const std::string name = unique_table_name("pg_replanned");
+  const std::string select = fmt::format("SELECT v FROM {}", name);
+  c.execute_script(
+      fmt::format("DROP TABLE IF EXISTS {0}; CREATE TABLE {0} (v bigint); INSERT INTO {0} VALUES (1)", name));
+  EXPECT_EQ(c.query(Sql{select, {}}, {Type::int64}), (std::vector<Row>{{1}}));
+  c.execute_script(fmt::format("ALTER TABLE {0} ALTER COLUMN v TYPE text; UPDATE {0} SET v = 'one'", name));
+  EXPECT_EQ(c.query(Sql{select, {}}, {Type::text}), (std::vector<Row>{{"one"}}));
+  // Inside a transaction the failed statement aborted it: the error stands, and the next
+  // transaction prepares afresh.
+  c.execute_script(fmt::format("ALTER TABLE {} ALTER COLUMN v TYPE varchar(10)", name));
+  c.begin();
+  EXPECT_THROW(c.query(Sql{select, {}}, {Type::text}), Error);
+  c.rollback();
+  EXPECT_EQ(c.query(Sql{select, {}}, {Type::text}), (std::vector<Row>{{"one"}}));
+  c.execute_script("DROP TABLE " + name);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Batches: execute_batch runs each planned statement as INSERT ... SELECT * FROM unnest(...) with
 // one binary array per column. Array literals are where escaping bugs hide, so every awkward text
