@@ -182,11 +182,13 @@ SqlWriter& SqlWriter::proposed(std::string_view column) {
   return ident(column);
 }
 
-void SqlWriter::operands(std::string_view op, const Expr& e, bool as_predicate, bool top) {
+void SqlWriter::operands(std::string_view op, const Expr& e, bool as_predicate, bool top, std::string_view null_as) {
   if (!top) text_ += '(';
   for (std::size_t i = 0; i < e.args().size(); ++i) {
     if (i > 0) text_ += op;
-    if (as_predicate) {
+    if (!null_as.empty() && e.args()[i].kind() == ExprKind::null) {
+      text_ += null_as;
+    } else if (as_predicate) {
       predicate(e.args()[i]);
     } else {
       value(e.args()[i]);
@@ -228,6 +230,18 @@ void SqlWriter::greatest_least(const Expr& e) {
   text_ += ')';
 }
 
+std::string SqlWriter::arithmetic_null(const Expr& e) const {
+  if (!rules_.typed_null_operands) return {};
+  if (std::none_of(e.args().begin(), e.args().end(), [](const Expr& a) { return a.kind() == ExprKind::null; })) {
+    return {};
+  }
+  // The statement was validated already, so every column may be read here.
+  std::vector<std::string> all_columns;
+  for (const auto& c : table_.columns()) all_columns.push_back(c.name);
+  const ExprScope scope{table_, &all_columns, "an arithmetic operand"};
+  return expression_type(e, scope) == Type::float64 ? "CAST(NULL AS DOUBLE PRECISION)" : "CAST(NULL AS BIGINT)";
+}
+
 SqlWriter& SqlWriter::value(const Expr& e, bool top) {
   const ExprNode& n = e.node();
   if (rules_.numeric_booleans && is_predicate(e)) {
@@ -246,7 +260,7 @@ SqlWriter& SqlWriter::value(const Expr& e, bool top) {
     case ExprKind::null: text_ += "NULL"; break;
     case ExprKind::add:
     case ExprKind::subtract:
-    case ExprKind::multiply: operands(binary_operator(n.kind), e, false, top); break;
+    case ExprKind::multiply: operands(binary_operator(n.kind), e, false, top, arithmetic_null(e)); break;
     case ExprKind::divide: {
       if (rules_.divisor_must_be_constant && !is_constant_nonzero(n.args[1])) {
         refuse(rules_.dialect,
@@ -258,19 +272,24 @@ SqlWriter& SqlWriter::value(const Expr& e, bool top) {
       for (const auto& c : table_.columns()) all_columns.push_back(c.name);
       const ExprScope scope{table_, &all_columns, "a division"};
       const bool integral = expression_type(e, scope) == Type::int64;
+      const std::string null_as = arithmetic_null(e);
       if (integral && rules_.integer_division == IntegerDivision::div_operator) {
-        operands(" DIV ", e, false, top);
+        operands(" DIV ", e, false, top, null_as);
       } else if (integral && rules_.integer_division == IntegerDivision::trunc) {
         text_ += "TRUNC";
-        operands(" / ", e, false, false);
+        operands(" / ", e, false, false, null_as);
       } else {
-        operands(" / ", e, false, top);
+        operands(" / ", e, false, top, null_as);
       }
       break;
     }
     case ExprKind::negate:
       text_ += "(-";
-      value(n.args[0]);
+      if (const std::string null_as = arithmetic_null(e); !null_as.empty()) {
+        text_ += null_as;
+      } else {
+        value(n.args[0]);
+      }
       text_ += ')';
       break;
     case ExprKind::equal:

@@ -44,6 +44,7 @@ struct DialectRules {
   bool divisor_must_be_constant = false;  // SQLite: x / 0 is NULL, not an error
   bool empty_text_is_null = false;        // Oracle: '' is NULL
   bool overflow_becomes_real = false;     // SQLite: an int64 sum past the range is a REAL, not an error
+  bool typed_null_operands = false;       // PostgreSQL: NULL - NULL has no type ("operator is not unique")
 };
 
 // The rules of a dialect (defined in that dialect's file).
@@ -94,7 +95,10 @@ class SqlWriter {
  private:
   void literal(const Value& v);
   void greatest_least(const Expr& e);
-  void operands(std::string_view op, const Expr& e, bool as_predicate, bool top);
+  void operands(std::string_view op, const Expr& e, bool as_predicate, bool top, std::string_view null_as = {});
+  // For an arithmetic node: how its NULL operands are written (a typed NULL where the dialect needs
+  // one, else empty for plain NULL).
+  std::string arithmetic_null(const Expr& e) const;
 
   const DialectRules& rules_;
   const Table& table_;

@@ -447,6 +447,23 @@ TEST(PostgresPrepared, StatementsWhoseTableChangedItsColumnTypesArePreparedAgain
   c.execute_script("DROP TABLE " + name);
 }
 
+// Found by the differential property test: NULL - NULL (and -NULL) rendered bare, and PostgreSQL
+// refused the statement (42725 "operator is not unique: unknown - unknown") where SQLite and MariaDB
+// compute NULL. The NULL operands of arithmetic now carry the expression's type.
+TEST(PostgresExpressions, ArithmeticOnNullLiteralsRuns) {
+  ScopedTable t(counter_table("pg_null_arithmetic"));
+  Connection c = connect(pg_url());
+  auto upsert = [&] {
+    return insert_into(t.table()).row({1, 5}).on_conflict({"k"}).do_update(
+        {{"n", coalesce({null() - null(), -null(), null() * null() / val(2), col("n") + 1})}});
+  };
+  c.execute(upsert());
+  c.execute(upsert());
+  EXPECT_EQ(counter(c, t, 1), 6);
+  EXPECT_NE(render(upsert(), Dialect::postgresql).text.find("CAST(NULL AS BIGINT) - CAST(NULL AS BIGINT)"),
+            std::string::npos);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Batches: execute_batch runs each planned statement as INSERT ... SELECT * FROM unnest(...) with
 // one binary array per column. Array literals are where escaping bugs hide, so every awkward text
