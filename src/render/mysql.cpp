@@ -168,9 +168,16 @@ Sql render_mysql(const Upsert& s, const RenderOptions& options, Dialect dialect)
   } else {
     const auto& assignments = s.assignments();
     bool first = true;
-    for (std::size_t i : old_row_order(s, dialect)) {
+    const auto order = old_row_order(s, dialect);
+    for (std::size_t at = 0; at < order.size(); ++at) {
+      const std::size_t i = order[at];
       if (!first) w << ", ";
       first = false;
+      if (mariadb) {
+        std::vector<std::string> later;
+        for (std::size_t next = at + 1; next < order.size(); ++next) later.push_back(assignments[order[next]].column());
+        w.set_assigned_later(std::move(later));
+      }
       w.ident(assignments[i].column()) << " = ";
       if (s.update_where()) {
         w << "IF(";

@@ -172,10 +172,18 @@ SqlWriter& SqlWriter::existing(std::string_view column) {
 
 SqlWriter& SqlWriter::proposed(std::string_view column) {
   if (!names_.proposed_function.empty()) {
+    // MariaDB hands VALUE(c) of a TEXT or BLOB column over as a pointer into the proposed row: when
+    // a later assignment writes c, the column set from it changes too (v0 = VALUE(v1), v1 = 't0'
+    // stores 't03' over 't13' in v0; MariaDB 10.11). CONCAT makes it a copy.
+    const Column* c = table_.find_column(column);
+    const bool by_pointer = c != nullptr && (c->type == Type::text || c->type == Type::bytes) &&
+                            std::find(assigned_later_.begin(), assigned_later_.end(), column) != assigned_later_.end();
+    if (by_pointer) text_ += "CONCAT(";
     text_ += names_.proposed_function;
     text_ += '(';
     ident(column);
     text_ += ')';
+    if (by_pointer) text_ += ')';
     return *this;
   }
   text_ += names_.proposed_prefix;

@@ -87,6 +87,9 @@ class SqlWriter {
   // A comma-separated list of quoted identifiers.
   SqlWriter& ident_list(const std::vector<std::string>& names);
 
+  // The columns that assignments after the one being written set (MariaDB: see proposed()).
+  void set_assigned_later(std::vector<std::string> columns) { assigned_later_ = std::move(columns); }
+
   const DialectRules& rules() const { return rules_; }
   std::size_t param_count() const { return params_.size(); }
   Sql take() { return Sql{std::move(text_), std::move(params_)}; }
@@ -102,6 +105,7 @@ class SqlWriter {
 
   const DialectRules& rules_;
   const Table& table_;
+  std::vector<std::string> assigned_later_;
   RowNames names_;
   std::string text_;
   std::vector<Value> params_;
