@@ -194,8 +194,12 @@ void SqlWriter::operands(std::string_view op, const Expr& e, bool as_predicate, 
   if (!top) text_ += '(';
   for (std::size_t i = 0; i < e.args().size(); ++i) {
     if (i > 0) text_ += op;
-    if (!null_as.empty() && e.args()[i].kind() == ExprKind::null) {
+    if (!null_as.empty() && !type_of(e.args()[i])) {
+      text_ += "CAST(";
+      value(e.args()[i], true);
+      text_ += " AS ";
       text_ += null_as;
+      text_ += ')';
     } else if (as_predicate) {
       predicate(e.args()[i]);
     } else {
@@ -238,16 +242,21 @@ void SqlWriter::greatest_least(const Expr& e) {
   text_ += ')';
 }
 
-std::string SqlWriter::arithmetic_null(const Expr& e) const {
-  if (!rules_.typed_null_operands) return {};
-  if (std::none_of(e.args().begin(), e.args().end(), [](const Expr& a) { return a.kind() == ExprKind::null; })) {
-    return {};
-  }
+std::optional<Type> SqlWriter::type_of(const Expr& e) const {
   // The statement was validated already, so every column may be read here.
   std::vector<std::string> all_columns;
   for (const auto& c : table_.columns()) all_columns.push_back(c.name);
   const ExprScope scope{table_, &all_columns, "an arithmetic operand"};
-  return expression_type(e, scope) == Type::float64 ? "CAST(NULL AS DOUBLE PRECISION)" : "CAST(NULL AS BIGINT)";
+  return expression_type(e, scope);
+}
+
+std::string SqlWriter::arithmetic_null(const Expr& e) const {
+  if (!rules_.typed_null_operands) return {};
+  // An operand without a type of its own: NULL, or a CASE or COALESCE of nothing but NULLs.
+  if (std::none_of(e.args().begin(), e.args().end(), [&](const Expr& a) { return !type_of(a).has_value(); })) {
+    return {};
+  }
+  return type_of(e) == Type::float64 ? "DOUBLE PRECISION" : "BIGINT";
 }
 
 SqlWriter& SqlWriter::value(const Expr& e, bool top) {
@@ -294,7 +303,9 @@ SqlWriter& SqlWriter::value(const Expr& e, bool top) {
     case ExprKind::negate:
       text_ += "(-";
       if (const std::string null_as = arithmetic_null(e); !null_as.empty()) {
-        text_ += null_as;
+        text_ += "CAST(";
+        value(n.args[0], true);
+        text_ += " AS " + null_as + ")";
       } else {
         value(n.args[0]);
       }

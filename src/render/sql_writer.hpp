@@ -3,6 +3,7 @@
 // writer that appends SQL text and collects parameters in placeholder order.
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -99,9 +100,11 @@ class SqlWriter {
   void literal(const Value& v);
   void greatest_least(const Expr& e);
   void operands(std::string_view op, const Expr& e, bool as_predicate, bool top, std::string_view null_as = {});
-  // For an arithmetic node: how its NULL operands are written (a typed NULL where the dialect needs
-  // one, else empty for plain NULL).
+  // For an arithmetic node: the SQL type its untyped operands (NULL, a CASE of NULLs) are cast to
+  // where the dialect needs one, else empty.
   std::string arithmetic_null(const Expr& e) const;
+  // The type of an expression over this table; nullopt when it has none (NULL).
+  std::optional<Type> type_of(const Expr& e) const;
 
   const DialectRules& rules_;
   const Table& table_;
