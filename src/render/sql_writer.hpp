@@ -88,6 +88,9 @@ class SqlWriter {
   // A comma-separated list of quoted identifiers.
   SqlWriter& ident_list(const std::vector<std::string>& names);
 
+  // The value assigned to a column of `column_type`: value(e, true), cast where the dialect cannot
+  // type it by itself.
+  SqlWriter& assigned_value(const Expr& e, Type column_type);
   // The columns that assignments after the one being written set (MariaDB: see proposed()).
   void set_assigned_later(std::vector<std::string> columns) { assigned_later_ = std::move(columns); }
 

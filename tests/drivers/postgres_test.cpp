@@ -462,6 +462,19 @@ TEST(PostgresExpressions, ArithmeticOnNullLiteralsRuns) {
   c.execute(upsert());
   c.execute(upsert());
   EXPECT_EQ(counter(c, t, 1), 6);
+  // An untyped value assigned whole: CASE WHEN ... THEN NULL END is text to PostgreSQL (42804
+  // "column is of type boolean but expression is of type text").
+  ScopedTable flags(
+      Table(unique_table_name("pg_untyped")).column("k", Type::int64).column("on", Type::boolean).primary_key({"k"}));
+  auto flag = [&] {
+    return insert_into(flags.table())
+        .row({1, true})
+        .on_conflict({"k"})
+        .do_update({{"on", case_when({{is_not_null(col("on")), null()}})}});
+  };
+  c.execute(flag());
+  c.execute(flag());
+  EXPECT_EQ(c.query(Sql{"SELECT \"on\" FROM " + flags.quoted(), {}}, {Type::boolean}), (std::vector<Row>{{Value()}}));
   EXPECT_NE(render(upsert(), Dialect::postgresql).text.find("CAST(NULL AS BIGINT) - CAST(NULL AS BIGINT)"),
             std::string::npos);
 }
