@@ -781,6 +781,13 @@ TEST(MariadbBulk, ProposedValueBeforeABoundValueAssignmentIsTheProposedOne) {
   auto rows =
       c.query(Sql{"SELECT k, v0, v1 FROM " + t.quoted() + " ORDER BY k", {}}, {Type::int64, Type::text, Type::text});
   EXPECT_EQ(rows, (std::vector<Row>{{-2, "t2", "t0"}, {0, "t13", "t0"}}));
+  // Read after the assignment to the column: VALUE(v0) gave 't84' ('t8' over 't14').
+  c.execute(insert_into(t.table())
+                .row({-2, "t14", "t20"})
+                .on_conflict({"k"})
+                .do_update({{"v0", val("t8")}, {"v1", proposed("v0")}}));
+  EXPECT_EQ(c.query(Sql{"SELECT v0, v1 FROM " + t.quoted() + " WHERE k = -2", {}}, {Type::text, Type::text}),
+            (std::vector<Row>{{"t8", "t14"}}));
 }
 }  // namespace
 }  // namespace upsert
