@@ -277,6 +277,22 @@ std::string SqlWriter::arithmetic_null(const Expr& e) const {
   return std::string(cast_type_name(type_of(e) == Type::float64 ? Type::float64 : Type::int64));
 }
 
+void SqlWriter::typed_operand(const Expr& operand, const Expr& parent) {
+  // An untyped CASE (all NULLs) among typed values is text on PostgreSQL: "CASE types text and
+  // boolean cannot be matched". It takes the type of the COALESCE or CASE it is part of.
+  if (rules_.typed_null_operands && operand.kind() != ExprKind::null && !type_of(operand)) {
+    if (const auto type = type_of(parent)) {
+      text_ += "CAST(";
+      value(operand, true);
+      text_ += " AS ";
+      text_ += cast_type_name(*type);
+      text_ += ')';
+      return;
+    }
+  }
+  value(operand, true);
+}
+
 SqlWriter& SqlWriter::assigned_value(const Expr& e, Type column_type) {
   // A bare NULL takes the column's type; CASE WHEN ... THEN NULL END would be text on PostgreSQL.
   if (rules_.typed_null_operands && e.kind() != ExprKind::null && !type_of(e)) {
@@ -366,7 +382,7 @@ SqlWriter& SqlWriter::value(const Expr& e, bool top) {
       text_ += "COALESCE(";
       for (std::size_t i = 0; i < n.args.size(); ++i) {
         if (i > 0) text_ += ", ";
-        value(n.args[i], true);
+        typed_operand(n.args[i], e);
       }
       text_ += ')';
       break;
@@ -379,11 +395,11 @@ SqlWriter& SqlWriter::value(const Expr& e, bool top) {
         text_ += " WHEN ";
         predicate(n.args[2 * i], true);
         text_ += " THEN ";
-        value(n.args[2 * i + 1], true);
+        typed_operand(n.args[2 * i + 1], e);
       }
       if (n.has_else) {
         text_ += " ELSE ";
-        value(n.args.back(), true);
+        typed_operand(n.args.back(), e);
       }
       text_ += " END";
       break;

@@ -475,6 +475,12 @@ TEST(PostgresExpressions, ArithmeticOnNullLiteralsRuns) {
   c.execute(flag());
   c.execute(flag());
   EXPECT_EQ(c.query(Sql{"SELECT \"on\" FROM " + flags.quoted(), {}}, {Type::boolean}), (std::vector<Row>{{Value()}}));
+  // Nested among typed values: "CASE types text and boolean cannot be matched" (42804).
+  c.execute(insert_into(flags.table())
+                .row({1, true})
+                .on_conflict({"k"})
+                .do_update({{"on", coalesce({case_when({{is_null(col("on")), null()}}), val(false)})}}));
+  EXPECT_EQ(c.query(Sql{"SELECT \"on\" FROM " + flags.quoted(), {}}, {Type::boolean}), (std::vector<Row>{{false}}));
   EXPECT_NE(render(upsert(), Dialect::postgresql).text.find("CAST(NULL AS BIGINT) - CAST(NULL AS BIGINT)"),
             std::string::npos);
 }
