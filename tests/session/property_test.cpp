@@ -7,7 +7,7 @@
 // category, e.g. overflow, which changes nothing), and the three tables must end identical.
 //
 // Seeded and reproducible: UPSERT_PROPERTY_SEED (default: a fixed seed) and UPSERT_PROPERTY_CASES
-// (default 200, about 25 s; run thousands locally). A failure prints the seed and the case to rerun;
+// (default 200, about 15 s; run thousands locally). A failure prints the seed and the case to rerun;
 // UPSERT_PROPERTY_VERBOSE=1 prints each statement in each dialect.
 // differential_test.cpp checks one fixed table against a model of the semantics instead.
 
