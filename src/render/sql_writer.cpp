@@ -225,7 +225,7 @@ void SqlWriter::greatest_least(const Expr& e) {
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (i > 0) text_ += ", ";
     if (rules_.greatest == GreatestStyle::native) {
-      value(args[i], true);
+      typed_operand(args[i], e);
       continue;
     }
     // COALESCE(arg_i, the others...) replaces a NULL argument by another argument, which cannot

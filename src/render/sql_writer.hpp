@@ -106,7 +106,8 @@ class SqlWriter {
   // For an arithmetic node: the SQL type its untyped operands (NULL, a CASE of NULLs) are cast to
   // where the dialect needs one, else empty.
   std::string arithmetic_null(const Expr& e) const;
-  // A value operand of a COALESCE or CASE, cast to `parent`'s type when it has none of its own.
+  // A value operand of a COALESCE, CASE, GREATEST or LEAST, cast to `parent`'s type when it has
+  // none of its own.
   void typed_operand(const Expr& operand, const Expr& parent);
   // The type of an expression over this table; nullopt when it has none (NULL).
   std::optional<Type> type_of(const Expr& e) const;

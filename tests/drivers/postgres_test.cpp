@@ -475,6 +475,10 @@ TEST(PostgresExpressions, ArithmeticOnNullLiteralsRuns) {
   c.execute(flag());
   c.execute(flag());
   EXPECT_EQ(c.query(Sql{"SELECT \"on\" FROM " + flags.quoted(), {}}, {Type::boolean}), (std::vector<Row>{{Value()}}));
+  // Among typed GREATEST operands: "LEAST types bigint and text cannot be matched" (42804).
+  c.execute(insert_into(t.table()).row({1, 5}).on_conflict({"k"}).do_update(
+      {{"n", greatest({col("n") + 1, case_when({{is_null(col("n")), null()}})})}}));
+  EXPECT_EQ(counter(c, t, 1), 7);
   // Nested among typed values: "CASE types text and boolean cannot be matched" (42804).
   c.execute(insert_into(flags.table())
                 .row({1, true})
