@@ -294,6 +294,11 @@ TEST(Property, RandomTablesRowsAndUpdatesEndIdenticalOnSqlitePostgresAndMariadb)
       // is not needed (x - NULL, COALESCE(v, x * 3) with v not NULL) raises on MariaDB, which
       // evaluates it, and not on PostgreSQL (which folds x - NULL to NULL when planning) or SQLite.
       // The tables then differ by that statement: the case ends there, counted.
+      // A statement that breaks two rules (an overflow in one row, NULL into NOT NULL in another) fails
+      // everywhere and changes nothing, but which error an engine reports first differs.
+      if (std::none_of(outcomes.begin(), outcomes.end(), [](const Outcome& o) { return o.category == "ok"; })) {
+        continue;
+      }
       if (differ_only_by_overflow(outcomes)) {
         ++overflow_differences;
         diverged = true;
