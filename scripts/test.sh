@@ -29,6 +29,10 @@ ctest --test-dir build --output-on-failure --timeout 900 -j "${UPSERT_TEST_JOBS:
 bash scripts/sanitize.sh asan -L core
 bash scripts/sanitize.sh asan -R '[Ss]qlite' -E 'EightProducersOfAMillion'
 
+# libFuzzer targets (tests/fuzz) under ASan+UBSan, 20 s each over the seed corpus: about 2.5 min
+# with the fuzz build up to date, plus about 5 min to build build-fuzz from scratch on 2 cores.
+bash scripts/fuzz.sh 20
+
 # Faults against servers of its own (killed and restarted, stopped and continued, connections
 # terminated) while the counter writer and ingest run; 70-90 s wall in all.
 bash scripts/soak.sh --seconds 40

@@ -75,15 +75,25 @@ Date::Date(int y, int m, int d) : year(y), month(m), day(d) {
   }
 }
 
-Date Date::parse(std::string_view text) {
-  constexpr std::string_view what = "date (expected YYYY-MM-DD)";
-  if (text.size() != 10) throw bad(fmt::format("cannot parse {} \"{}\"", what, text));
+namespace {
+
+// The YYYY-MM-DD at the start of `text`; a refusal quotes all of `text` (a timestamp's date part
+// cut out on its own could end inside a multi-byte character, and would not say what was given).
+Date read_date(std::string_view text, std::string_view what) {
   int y = read_digits(text, 0, 4, what);
   expect_char(text, 4, "-", what);
   int m = read_digits(text, 5, 2, what);
   expect_char(text, 7, "-", what);
   int d = read_digits(text, 8, 2, what);
   return Date(y, m, d);
+}
+
+}  // namespace
+
+Date Date::parse(std::string_view text) {
+  constexpr std::string_view what = "date (expected YYYY-MM-DD)";
+  if (text.size() != 10) throw bad(fmt::format("cannot parse {} \"{}\"", what, text));
+  return read_date(text, what);
 }
 
 std::string Date::to_string() const {
@@ -116,7 +126,7 @@ Timestamp Timestamp::from_parts(Date date, int hour, int minute, int second, int
 Timestamp Timestamp::parse(std::string_view text) {
   constexpr std::string_view what = "timestamp (expected YYYY-MM-DD HH:MM:SS[.ffffff])";
   if (text.size() < 19) throw bad(fmt::format("cannot parse {} \"{}\"", what, text));
-  Date date = Date::parse(text.substr(0, 10));
+  Date date = read_date(text, what);
   expect_char(text, 10, " T", what);
   int h = read_digits(text, 11, 2, what);
   expect_char(text, 13, ":", what);

@@ -48,6 +48,15 @@ const DialectRules& mariadb_rules() {
 
 namespace {
 
+// The text and bytes columns that `e` reads from the proposed row.
+void proposed_blob_columns(const Table& table, const Expr& e, std::set<std::string>& out) {
+  if (e.kind() == ExprKind::proposed) {
+    const Column* c = table.find_column(e.node().column);
+    if (c != nullptr && (c->type == Type::text || c->type == Type::bytes)) out.insert(c->name);
+  }
+  for (const auto& a : e.args()) proposed_blob_columns(table, a, out);
+}
+
 // An order of the assignments in which each one runs before any assignment that overwrites a
 // column it reads. Kahn's algorithm, taking the earliest assignment first to keep the caller's order.
 std::vector<std::size_t> old_row_order(const Upsert& s, Dialect dialect) {
@@ -57,6 +66,17 @@ std::vector<std::size_t> old_row_order(const Upsert& s, Dialect dialect) {
   if (s.update_where()) existing_columns(*s.update_where(), condition_reads);
   std::vector<std::set<std::string>> reads(n, condition_reads);
   for (std::size_t i = 0; i < n; ++i) existing_columns(assignments[i].value(), reads[i]);
+  if (dialect == Dialect::mariadb) {
+    // MariaDB's VALUE(c) of a TEXT or BLOB column reads the row being written: after an assignment
+    // to c it returns that new value, or a mix of both ('t8' over 't14' read 't84'). Such reads go
+    // before the assignment to c, as reads of the old row do.
+    std::set<std::string> condition_proposed;
+    if (s.update_where()) proposed_blob_columns(s.table(), *s.update_where(), condition_proposed);
+    for (std::size_t i = 0; i < n; ++i) {
+      reads[i].insert(condition_proposed.begin(), condition_proposed.end());
+      proposed_blob_columns(s.table(), assignments[i].value(), reads[i]);
+    }
+  }
 
   // must_precede[i][j]: assignment i reads the column assignment j writes.
   std::vector<std::vector<bool>> must_precede(n, std::vector<bool>(n, false));
@@ -173,9 +193,19 @@ Sql render_mysql(const Upsert& s, const RenderOptions& options, Dialect dialect)
   } else {
     const auto& assignments = s.assignments();
     bool first = true;
-    for (std::size_t i : old_row_order(s, dialect)) {
+    const auto order = old_row_order(s, dialect);
+    for (std::size_t at = 0; at < order.size(); ++at) {
+      const std::size_t i = order[at];
       if (!first) w << ", ";
       first = false;
+      if (mariadb) {
+        // Any other assigned column, before or after this one (both alias: see SqlWriter::proposed).
+        std::vector<std::string> others;
+        for (const auto& other : assignments) {
+          if (other.column() != assignments[i].column()) others.push_back(other.column());
+        }
+        w.set_assigned_later(std::move(others));
+      }
       w.ident(assignments[i].column()) << " = ";
       if (s.update_where()) {
         w << "IF(";

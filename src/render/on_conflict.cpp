@@ -42,7 +42,7 @@ void write_assigned_value(SqlWriter& w, const Upsert& s, const Assignment& a) {
   const bool checked = w.rules().overflow_becomes_real && s.table().column_named(a.column()).type == Type::int64 &&
                        has_arithmetic(a.value());
   if (!checked) {
-    w.value(a.value(), true);
+    w.assigned_value(a.value(), s.table().column_named(a.column()).type);
     return;
   }
   w << "(SELECT CASE WHEN typeof(v) = 'real' THEN abs(-9223372036854775808) ELSE v END FROM (SELECT ";

@@ -16,7 +16,8 @@ const DialectRules& postgresql_rules() {
                                   .quote_open = "\"",
                                   .quote_close = "\"",
                                   .placeholder = PlaceholderStyle::dollar,
-                                  .greatest = GreatestStyle::native};
+                                  .greatest = GreatestStyle::native,
+                                  .typed_null_operands = true};
   return rules;
 }
 

@@ -172,21 +172,35 @@ SqlWriter& SqlWriter::existing(std::string_view column) {
 
 SqlWriter& SqlWriter::proposed(std::string_view column) {
   if (!names_.proposed_function.empty()) {
+    // MariaDB hands VALUE(c) of a TEXT or BLOB column over as a pointer into the proposed row: when
+    // a later assignment writes c, the column set from it changes too (v0 = VALUE(v1), v1 = 't0'
+    // stores 't03' over 't13' in v0; MariaDB 10.11). CONCAT makes it a copy.
+    const Column* c = table_.find_column(column);
+    const bool by_pointer = c != nullptr && (c->type == Type::text || c->type == Type::bytes) &&
+                            std::find(assigned_later_.begin(), assigned_later_.end(), column) != assigned_later_.end();
+    if (by_pointer) text_ += "CONCAT(";
     text_ += names_.proposed_function;
     text_ += '(';
     ident(column);
     text_ += ')';
+    if (by_pointer) text_ += ')';
     return *this;
   }
   text_ += names_.proposed_prefix;
   return ident(column);
 }
 
-void SqlWriter::operands(std::string_view op, const Expr& e, bool as_predicate, bool top) {
+void SqlWriter::operands(std::string_view op, const Expr& e, bool as_predicate, bool top, std::string_view null_as) {
   if (!top) text_ += '(';
   for (std::size_t i = 0; i < e.args().size(); ++i) {
     if (i > 0) text_ += op;
-    if (as_predicate) {
+    if (!null_as.empty() && !type_of(e.args()[i])) {
+      text_ += "CAST(";
+      value(e.args()[i], true);
+      text_ += " AS ";
+      text_ += null_as;
+      text_ += ')';
+    } else if (as_predicate) {
       predicate(e.args()[i]);
     } else {
       value(e.args()[i]);
@@ -211,7 +225,7 @@ void SqlWriter::greatest_least(const Expr& e) {
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (i > 0) text_ += ", ";
     if (rules_.greatest == GreatestStyle::native) {
-      value(args[i], true);
+      typed_operand(args[i], e);
       continue;
     }
     // COALESCE(arg_i, the others...) replaces a NULL argument by another argument, which cannot
@@ -226,6 +240,70 @@ void SqlWriter::greatest_least(const Expr& e) {
     text_ += ')';
   }
   text_ += ')';
+}
+
+std::optional<Type> SqlWriter::type_of(const Expr& e) const {
+  // The statement was validated already, so every column may be read here.
+  std::vector<std::string> all_columns;
+  for (const auto& c : table_.columns()) all_columns.push_back(c.name);
+  const ExprScope scope{table_, &all_columns, "an arithmetic operand"};
+  return expression_type(e, scope);
+}
+
+namespace {
+
+// The PostgreSQL name of a type, for the casts of untyped expressions (typed_null_operands).
+std::string_view cast_type_name(Type type) {
+  switch (type) {
+    case Type::int64: return "BIGINT";
+    case Type::float64: return "DOUBLE PRECISION";
+    case Type::text: return "TEXT";
+    case Type::boolean: return "BOOLEAN";
+    case Type::date: return "DATE";
+    case Type::timestamp: return "TIMESTAMP";
+    case Type::bytes: return "BYTEA";
+  }
+  return "TEXT";
+}
+
+}  // namespace
+
+std::string SqlWriter::arithmetic_null(const Expr& e) const {
+  if (!rules_.typed_null_operands) return {};
+  // An operand without a type of its own: NULL, or a CASE or COALESCE of nothing but NULLs.
+  if (std::none_of(e.args().begin(), e.args().end(), [&](const Expr& a) { return !type_of(a).has_value(); })) {
+    return {};
+  }
+  return std::string(cast_type_name(type_of(e) == Type::float64 ? Type::float64 : Type::int64));
+}
+
+void SqlWriter::typed_operand(const Expr& operand, const Expr& parent) {
+  // An untyped CASE (all NULLs) among typed values is text on PostgreSQL: "CASE types text and
+  // boolean cannot be matched". It takes the type of the COALESCE or CASE it is part of.
+  if (rules_.typed_null_operands && operand.kind() != ExprKind::null && !type_of(operand)) {
+    if (const auto type = type_of(parent)) {
+      text_ += "CAST(";
+      value(operand, true);
+      text_ += " AS ";
+      text_ += cast_type_name(*type);
+      text_ += ')';
+      return;
+    }
+  }
+  value(operand, true);
+}
+
+SqlWriter& SqlWriter::assigned_value(const Expr& e, Type column_type) {
+  // A bare NULL takes the column's type; CASE WHEN ... THEN NULL END would be text on PostgreSQL.
+  if (rules_.typed_null_operands && e.kind() != ExprKind::null && !type_of(e)) {
+    text_ += "CAST(";
+    value(e, true);
+    text_ += " AS ";
+    text_ += cast_type_name(column_type);
+    text_ += ')';
+    return *this;
+  }
+  return value(e, true);
 }
 
 SqlWriter& SqlWriter::value(const Expr& e, bool top) {
@@ -246,7 +324,7 @@ SqlWriter& SqlWriter::value(const Expr& e, bool top) {
     case ExprKind::null: text_ += "NULL"; break;
     case ExprKind::add:
     case ExprKind::subtract:
-    case ExprKind::multiply: operands(binary_operator(n.kind), e, false, top); break;
+    case ExprKind::multiply: operands(binary_operator(n.kind), e, false, top, arithmetic_null(e)); break;
     case ExprKind::divide: {
       if (rules_.divisor_must_be_constant && !is_constant_nonzero(n.args[1])) {
         refuse(rules_.dialect,
@@ -258,19 +336,26 @@ SqlWriter& SqlWriter::value(const Expr& e, bool top) {
       for (const auto& c : table_.columns()) all_columns.push_back(c.name);
       const ExprScope scope{table_, &all_columns, "a division"};
       const bool integral = expression_type(e, scope) == Type::int64;
+      const std::string null_as = arithmetic_null(e);
       if (integral && rules_.integer_division == IntegerDivision::div_operator) {
-        operands(" DIV ", e, false, top);
+        operands(" DIV ", e, false, top, null_as);
       } else if (integral && rules_.integer_division == IntegerDivision::trunc) {
         text_ += "TRUNC";
-        operands(" / ", e, false, false);
+        operands(" / ", e, false, false, null_as);
       } else {
-        operands(" / ", e, false, top);
+        operands(" / ", e, false, top, null_as);
       }
       break;
     }
     case ExprKind::negate:
       text_ += "(-";
-      value(n.args[0]);
+      if (const std::string null_as = arithmetic_null(e); !null_as.empty()) {
+        text_ += "CAST(";
+        value(n.args[0], true);
+        text_ += " AS " + null_as + ")";
+      } else {
+        value(n.args[0]);
+      }
       text_ += ')';
       break;
     case ExprKind::equal:
@@ -297,7 +382,7 @@ SqlWriter& SqlWriter::value(const Expr& e, bool top) {
       text_ += "COALESCE(";
       for (std::size_t i = 0; i < n.args.size(); ++i) {
         if (i > 0) text_ += ", ";
-        value(n.args[i], true);
+        typed_operand(n.args[i], e);
       }
       text_ += ')';
       break;
@@ -310,11 +395,11 @@ SqlWriter& SqlWriter::value(const Expr& e, bool top) {
         text_ += " WHEN ";
         predicate(n.args[2 * i], true);
         text_ += " THEN ";
-        value(n.args[2 * i + 1], true);
+        typed_operand(n.args[2 * i + 1], e);
       }
       if (n.has_else) {
         text_ += " ELSE ";
-        value(n.args.back(), true);
+        typed_operand(n.args.back(), e);
       }
       text_ += " END";
       break;

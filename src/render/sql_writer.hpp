@@ -3,6 +3,7 @@
 // writer that appends SQL text and collects parameters in placeholder order.
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,6 +45,7 @@ struct DialectRules {
   bool divisor_must_be_constant = false;  // SQLite: x / 0 is NULL, not an error
   bool empty_text_is_null = false;        // Oracle: '' is NULL
   bool overflow_becomes_real = false;     // SQLite: an int64 sum past the range is a REAL, not an error
+  bool typed_null_operands = false;       // PostgreSQL: NULL - NULL has no type ("operator is not unique")
 };
 
 // The rules of a dialect (defined in that dialect's file).
@@ -86,6 +88,12 @@ class SqlWriter {
   // A comma-separated list of quoted identifiers.
   SqlWriter& ident_list(const std::vector<std::string>& names);
 
+  // The value assigned to a column of `column_type`: value(e, true), cast where the dialect cannot
+  // type it by itself.
+  SqlWriter& assigned_value(const Expr& e, Type column_type);
+  // The columns that assignments after the one being written set (MariaDB: see proposed()).
+  void set_assigned_later(std::vector<std::string> columns) { assigned_later_ = std::move(columns); }
+
   const DialectRules& rules() const { return rules_; }
   std::size_t param_count() const { return params_.size(); }
   Sql take() { return Sql{std::move(text_), std::move(params_)}; }
@@ -94,10 +102,19 @@ class SqlWriter {
  private:
   void literal(const Value& v);
   void greatest_least(const Expr& e);
-  void operands(std::string_view op, const Expr& e, bool as_predicate, bool top);
+  void operands(std::string_view op, const Expr& e, bool as_predicate, bool top, std::string_view null_as = {});
+  // For an arithmetic node: the SQL type its untyped operands (NULL, a CASE of NULLs) are cast to
+  // where the dialect needs one, else empty.
+  std::string arithmetic_null(const Expr& e) const;
+  // A value operand of a COALESCE, CASE, GREATEST or LEAST, cast to `parent`'s type when it has
+  // none of its own.
+  void typed_operand(const Expr& operand, const Expr& parent);
+  // The type of an expression over this table; nullopt when it has none (NULL).
+  std::optional<Type> type_of(const Expr& e) const;
 
   const DialectRules& rules_;
   const Table& table_;
+  std::vector<std::string> assigned_later_;
   RowNames names_;
   std::string text_;
   std::vector<Value> params_;

@@ -27,6 +27,19 @@ TEST(Value, TimestampsRoundTripThroughText) {
   expect_error([] { Timestamp::parse("2026-11-26 24:00:00"); }, ErrorCategory::invalid_argument, {"24:00:00"});
 }
 
+// Found by fuzz_convert: the date part was parsed on its own, so the refusal quoted its first 10
+// bytes, which ended inside the 2-byte character: invalid UTF-8 in the message.
+TEST(Value, TimestampRefusalQuotesTheWholeTextNotAHalfCharacter) {
+  const std::string text = "99 23:59:\xcf\xbf.1720237";
+  try {
+    Timestamp::parse(text);
+    FAIL() << "parsed";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("timestamp"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Value, OrderingIsTotalAndTypeAware) {
   EXPECT_LT(Value(), Value(0));
   EXPECT_LT(Value(1), Value(2));

@@ -764,5 +764,30 @@ TEST(MariadbConcurrency, SixteenThreadsIncrementWithExactSums) {
   EXPECT_EQ(total, std::int64_t{threads} * (per_thread / 3 * 6 + 1 + 2));  // 1+2+3 per 3 iterations; 5000 = 3*1666+2
 }
 
+// Found by the differential property test: MariaDB hands VALUE(c) of a TEXT column over by pointer,
+// so an assignment to c after one that reads VALUE(c) changed both (a server bug, worked around):
+// v0 = VALUE(v1), v1 = 't0' stored v0 = 't0' where PostgreSQL and SQLite store the proposed v1.
+TEST(MariadbBulk, ProposedValueBeforeABoundValueAssignmentIsTheProposedOne) {
+  Connection c = open_mariadb();
+  Table spec(testing::unique_table_name("bulk_value"));
+  spec.column("k", Type::int64).column("v0", Type::text).column("v1", Type::text).primary_key({"k"});
+  ScratchTable t(c, std::move(spec));
+  c.execute(insert_into(t.table()).rows({{0, "a", "b"}, {-2, "c", "d"}}).do_nothing());
+  Upsert s = insert_into(t.table());
+  s.rows({{0, "t2", "t13"}, {-2, "t8", "t2"}})
+      .on_conflict({"k"})
+      .do_update({{"v0", proposed("v1")}, {"v1", val("t0")}});
+  c.execute_batch(s);
+  auto rows =
+      c.query(Sql{"SELECT k, v0, v1 FROM " + t.quoted() + " ORDER BY k", {}}, {Type::int64, Type::text, Type::text});
+  EXPECT_EQ(rows, (std::vector<Row>{{-2, "t2", "t0"}, {0, "t13", "t0"}}));
+  // Read after the assignment to the column: VALUE(v0) gave 't84' ('t8' over 't14').
+  c.execute(insert_into(t.table())
+                .row({-2, "t14", "t20"})
+                .on_conflict({"k"})
+                .do_update({{"v0", val("t8")}, {"v1", proposed("v0")}}));
+  EXPECT_EQ(c.query(Sql{"SELECT v0, v1 FROM " + t.quoted() + " WHERE k = -2", {}}, {Type::text, Type::text}),
+            (std::vector<Row>{{"t8", "t14"}}));
+}
 }  // namespace
 }  // namespace upsert

@@ -425,6 +425,70 @@ TEST(PostgresPrepared, StatementsDeallocatedBehindTheDriversBackArePreparedAgain
   EXPECT_EQ(counter(c, t, 1), 2);
 }
 
+// Found by the differential property test, which drops and creates one table name with new column
+// types: the cached SELECT (and any RETURNING upsert) failed on every later call with 0A000
+// "cached plan must not change result type", until the connection was closed.
+TEST(PostgresPrepared, StatementsWhoseTableChangedItsColumnTypesArePreparedAgain) {
+  Connection c = connect(pg_url());
+  const std::string name = unique_table_name("pg_replanned");
+  const std::string select = fmt::format("SELECT v FROM {}", name);
+  c.execute_script(
+      fmt::format("DROP TABLE IF EXISTS {0}; CREATE TABLE {0} (v bigint); INSERT INTO {0} VALUES (1)", name));
+  EXPECT_EQ(c.query(Sql{select, {}}, {Type::int64}), (std::vector<Row>{{1}}));
+  c.execute_script(fmt::format("ALTER TABLE {0} ALTER COLUMN v TYPE text; UPDATE {0} SET v = 'one'", name));
+  EXPECT_EQ(c.query(Sql{select, {}}, {Type::text}), (std::vector<Row>{{"one"}}));
+  // Inside a transaction the failed statement aborted it: the error stands, and the next
+  // transaction prepares afresh.
+  c.execute_script(fmt::format("ALTER TABLE {} ALTER COLUMN v TYPE varchar(10)", name));
+  c.begin();
+  EXPECT_THROW(c.query(Sql{select, {}}, {Type::text}), Error);
+  c.rollback();
+  EXPECT_EQ(c.query(Sql{select, {}}, {Type::text}), (std::vector<Row>{{"one"}}));
+  c.execute_script("DROP TABLE " + name);
+}
+
+// Found by the differential property test: NULL - NULL (and -NULL) rendered bare, and PostgreSQL
+// refused the statement (42725 "operator is not unique: unknown - unknown") where SQLite and MariaDB
+// compute NULL; CASE WHEN ... THEN NULL END - n failed too (42883: text - bigint). Untyped operands
+// of arithmetic now carry the expression's type.
+TEST(PostgresExpressions, ArithmeticOnNullLiteralsRuns) {
+  ScopedTable t(counter_table("pg_null_arithmetic"));
+  Connection c = connect(pg_url());
+  auto upsert = [&] {
+    return insert_into(t.table()).row({1, 5}).on_conflict({"k"}).do_update(
+        {{"n", coalesce({null() - null(), -null(), null() * null() / val(2),
+                         case_when({{is_null(col("n")), null()}}) - col("n"), col("n") + 1})}});
+  };
+  c.execute(upsert());
+  c.execute(upsert());
+  EXPECT_EQ(counter(c, t, 1), 6);
+  // An untyped value assigned whole: CASE WHEN ... THEN NULL END is text to PostgreSQL (42804
+  // "column is of type boolean but expression is of type text").
+  ScopedTable flags(
+      Table(unique_table_name("pg_untyped")).column("k", Type::int64).column("on", Type::boolean).primary_key({"k"}));
+  auto flag = [&] {
+    return insert_into(flags.table())
+        .row({1, true})
+        .on_conflict({"k"})
+        .do_update({{"on", case_when({{is_not_null(col("on")), null()}})}});
+  };
+  c.execute(flag());
+  c.execute(flag());
+  EXPECT_EQ(c.query(Sql{"SELECT \"on\" FROM " + flags.quoted(), {}}, {Type::boolean}), (std::vector<Row>{{Value()}}));
+  // Among typed GREATEST operands: "LEAST types bigint and text cannot be matched" (42804).
+  c.execute(insert_into(t.table()).row({1, 5}).on_conflict({"k"}).do_update(
+      {{"n", greatest({col("n") + 1, case_when({{is_null(col("n")), null()}})})}}));
+  EXPECT_EQ(counter(c, t, 1), 7);
+  // Nested among typed values: "CASE types text and boolean cannot be matched" (42804).
+  c.execute(insert_into(flags.table())
+                .row({1, true})
+                .on_conflict({"k"})
+                .do_update({{"on", coalesce({case_when({{is_null(col("on")), null()}}), val(false)})}}));
+  EXPECT_EQ(c.query(Sql{"SELECT \"on\" FROM " + flags.quoted(), {}}, {Type::boolean}), (std::vector<Row>{{false}}));
+  EXPECT_NE(render(upsert(), Dialect::postgresql).text.find("CAST(NULL AS BIGINT) - CAST(NULL AS BIGINT)"),
+            std::string::npos);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Batches: execute_batch runs each planned statement as INSERT ... SELECT * FROM unnest(...) with
 // one binary array per column. Array literals are where escaping bugs hide, so every awkward text

@@ -275,5 +275,25 @@ TEST(Statement, RowsCheckedAlreadyAreNotCheckedAgain) {
   expect_invalid_everywhere(s, {"NULL in key column \"version\""});
 }
 
+// Found by fuzz_statement: Expr(ExprKind::equal, {}) was accepted, and rendering read its missing
+// operands (undefined behaviour: a reference to the first element of an empty vector). A node with
+// the wrong operand count is now refused where it is built.
+TEST(Expressions, WrongOperandCountsAreRefusedWhenBuilt) {
+  expect_error([] { Expr(ExprKind::equal, {}); }, ErrorCategory::invalid_argument, {"0 operands", "takes 2"});
+  expect_error(
+      [] {
+        Expr(ExprKind::add, {col("n"), col("n"), col("n")});
+      },
+      ErrorCategory::invalid_argument, {"3 operands"});
+  expect_error([] { Expr(ExprKind::negate, {}); }, ErrorCategory::invalid_argument, {"takes 1"});
+  expect_error([] { Expr(ExprKind::greatest, {}); }, ErrorCategory::invalid_argument, {"at least 1"});
+  expect_error([] { Expr(ExprKind::case_when, {col("n") > 1}); }, ErrorCategory::invalid_argument,
+               {"condition/value pairs"});
+  expect_error([] { Expr(ExprKind::existing, {}); }, ErrorCategory::invalid_argument, {"col()"});
+  // What the operators and functions build is untouched, an ELSE included.
+  EXPECT_EQ(case_when({{col("n") > 1, val(2)}}, val(3)).args().size(), 3u);
+  EXPECT_EQ((-col("n")).args().size(), 1u);
+}
+
 }  // namespace
 }  // namespace upsert::testing

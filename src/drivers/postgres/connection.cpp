@@ -156,14 +156,28 @@ void PostgresDriver::reconnect() {
 ExecResult PostgresDriver::run_bound(const std::string& sql, const BoundParams& params,
                                      const std::vector<Type>& result_types) {
   PGconn* conn = live(sql);
-  const std::string& name = prepared(conn, sql, params);
-  ResultHandle result(
-      PQexecPrepared(conn, name.c_str(), params.count(), params.values(), params.lengths(), params.formats(), 0));
-  if (!succeeded(result.get())) {
+  ResultHandle result;
+  for (bool prepared_again = false;; prepared_again = true) {
+    const std::string& name = prepared(conn, sql, params);
+    result.reset(
+        PQexecPrepared(conn, name.c_str(), params.count(), params.values(), params.lengths(), params.formats(), 0));
+    if (succeeded(result.get())) break;
+    const char* sqlstate = PQresultErrorField(result.get(), PG_DIAG_SQLSTATE);
+    const char* message = PQresultErrorField(result.get(), PG_DIAG_MESSAGE_PRIMARY);
     // Someone deallocated our statements (DEALLOCATE / DISCARD ALL in a script, a pooler): forget
     // them all so the retry that 26000 asks for prepares again.
-    const char* sqlstate = PQresultErrorField(result.get(), PG_DIAG_SQLSTATE);
     if (sqlstate != nullptr && std::string_view(sqlstate) == "26000") statements_.clear();
+    // The table under a statement that returns rows changed its columns (dropped and created again,
+    // ALTER COLUMN TYPE): PostgreSQL refuses to run the old plan with its old result types, every
+    // time. Prepare afresh; outside a transaction (where nothing was aborted) run it again at once.
+    if (sqlstate != nullptr && std::string_view(sqlstate) == "0A000" && message != nullptr &&
+        std::string_view(message).starts_with("cached plan must not change result type")) {
+      if (!in_transaction_) {
+        ResultHandle ignored(PQexec(conn, "DEALLOCATE ALL"));
+      }
+      statements_.clear();
+      if (!in_transaction_ && !prepared_again) continue;
+    }
     fail(error_from_result(result.get(), conn, sql, loss_after_sending()));
   }
   ExecResult out;
