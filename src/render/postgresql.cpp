@@ -88,10 +88,8 @@ ColumnArraySql render_unnest(const Upsert& s) {
   return out;
 }
 
-namespace {
-
-std::string postgresql_type(const Column& c, bool /*in_key*/) {
-  switch (c.type) {
+std::string_view postgresql_type_name(Type type) {
+  switch (type) {
     case Type::int64: return "BIGINT";
     case Type::float64: return "DOUBLE PRECISION";
     case Type::text: return "TEXT";
@@ -101,6 +99,12 @@ std::string postgresql_type(const Column& c, bool /*in_key*/) {
     case Type::bytes: return "BYTEA";
   }
   return "TEXT";
+}
+
+namespace {
+
+std::string postgresql_type(const Column& c, bool /*in_key*/) {
+  return std::string(postgresql_type_name(c.type));
 }
 
 }  // namespace

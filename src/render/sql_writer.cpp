@@ -250,31 +250,13 @@ std::optional<Type> SqlWriter::type_of(const Expr& e) const {
   return expression_type(e, scope);
 }
 
-namespace {
-
-// The PostgreSQL name of a type, for the casts of untyped expressions (typed_null_operands).
-std::string_view cast_type_name(Type type) {
-  switch (type) {
-    case Type::int64: return "BIGINT";
-    case Type::float64: return "DOUBLE PRECISION";
-    case Type::text: return "TEXT";
-    case Type::boolean: return "BOOLEAN";
-    case Type::date: return "DATE";
-    case Type::timestamp: return "TIMESTAMP";
-    case Type::bytes: return "BYTEA";
-  }
-  return "TEXT";
-}
-
-}  // namespace
-
 std::string SqlWriter::arithmetic_null(const Expr& e) const {
   if (!rules_.typed_null_operands) return {};
   // An operand without a type of its own: NULL, or a CASE or COALESCE of nothing but NULLs.
   if (std::none_of(e.args().begin(), e.args().end(), [&](const Expr& a) { return !type_of(a).has_value(); })) {
     return {};
   }
-  return std::string(cast_type_name(type_of(e) == Type::float64 ? Type::float64 : Type::int64));
+  return std::string(postgresql_type_name(type_of(e) == Type::float64 ? Type::float64 : Type::int64));
 }
 
 void SqlWriter::typed_operand(const Expr& operand, const Expr& parent) {
@@ -285,7 +267,7 @@ void SqlWriter::typed_operand(const Expr& operand, const Expr& parent) {
       text_ += "CAST(";
       value(operand, true);
       text_ += " AS ";
-      text_ += cast_type_name(*type);
+      text_ += postgresql_type_name(*type);
       text_ += ')';
       return;
     }
@@ -299,7 +281,7 @@ SqlWriter& SqlWriter::assigned_value(const Expr& e, Type column_type) {
     text_ += "CAST(";
     value(e, true);
     text_ += " AS ";
-    text_ += cast_type_name(column_type);
+    text_ += postgresql_type_name(column_type);
     text_ += ')';
     return *this;
   }

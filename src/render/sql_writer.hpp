@@ -56,6 +56,8 @@ const DialectRules& mariadb_rules();
 const DialectRules& oracle_rules();
 const DialectRules& sqlserver_rules();
 const DialectRules& rules_for(Dialect dialect);
+// PostgreSQL's name of a column type, for DDL and casts (postgresql.cpp).
+std::string_view postgresql_type_name(Type type);
 
 // How a statement names the existing row's and the proposed row's columns.
 struct RowNames {
