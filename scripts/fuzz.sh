@@ -10,6 +10,11 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 seconds=${1:-60}
 shift || true
 targets=("$@")
+runs=${UPSERT_FUZZ_RUNS:-}
+reproducible=()
+if [ -n "$runs" ]; then
+  reproducible=(-runs="$runs" -seed=1)
+fi
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(csv_reader jsonl_reader convert types url statement)
 fi
@@ -22,11 +27,17 @@ cmake --build "$build" -j "$(nproc)" --target "${targets[@]/#/fuzz_}"
 
 mkdir -p "$build/findings"
 for target in "${targets[@]}"; do
-  mkdir -p "$build/corpus/$target"
-  echo "fuzz_$target: ${seconds} s"
+  # What a run finds new goes to its own corpus directory; a reproducible run starts it empty.
+  corpus="$build/corpus/$target"
+  if [ -n "$runs" ]; then
+    corpus="$build/corpus-reproducible/$target"
+    rm -rf "$corpus"
+  fi
+  mkdir -p "$corpus"
+  echo "fuzz_$target: ${runs:+$runs inputs from seed 1, at most }${seconds} s"
   # -timeout: one input taking 10 s is a finding (a hang); -max_len bounds the inputs it grows.
-  if ! "$build/fuzz/fuzz_$target" -max_total_time="$seconds" -timeout=10 -max_len=4096 -print_final_stats=1 \
-    -artifact_prefix="$build/findings/$target-" "$build/corpus/$target" "$root/tests/fuzz/corpus/$target" \
+  if ! "$build/fuzz/fuzz_$target" -max_total_time="$seconds" -timeout=10 -max_len=4096 -print_final_stats=1 "${reproducible[@]}" \
+    -artifact_prefix="$build/findings/$target-" "$corpus" "$root/tests/fuzz/corpus/$target" \
     2>"$build/fuzz_$target.log"; then
     tail -n 60 "$build/fuzz_$target.log"
     echo "fuzz_$target found a problem: see $build/fuzz_$target.log and $build/findings/" >&2

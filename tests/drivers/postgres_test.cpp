@@ -152,6 +152,15 @@ TEST(PostgresUrl, MessagesMaskPasswords) {
   EXPECT_EQ(redact_url("postgres:///db?host=/tmp&password=x"), "postgres:///db?host=/tmp&password=***");
 }
 
+TEST(PostgresUrl, ASyntaxErrorAboutAPercentEncodedByteStaysValidUtf8) {
+  // libpq names the parameter it cannot read percent-decoded: "%de" becomes the lone byte 0xDE.
+  // Found by fuzz_url: the message carried that byte, invalid UTF-8 in a terminal or a JSON log.
+  Error e = thrown_error([] { detail::postgres::check_url_syntax("postgresql://h/db?sslmo%de=disable"); });
+  EXPECT_EQ(category_name(e.category()), "invalid_argument") << e.what();
+  EXPECT_TRUE(contains(e.what(), "sslmo\\xDE")) << e.what();
+  EXPECT_FALSE(contains(e.what(), "\xde")) << e.what();
+}
+
 TEST(PostgresUrl, AHostListConnectsToTheFirstServerThatAnswers) {
   // libpq's own host lists: host1:port1,host2:port2, tried in order.
   const ServerUrl server = server_url_parts(Engine::postgres);

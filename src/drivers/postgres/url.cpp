@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "common/utf8.hpp"
 #include "upsert/error.hpp"
 
 namespace upsert::detail::postgres {
@@ -20,10 +21,11 @@ void check_url_syntax(const std::string& url) {
   std::string reason = error != nullptr ? error : "out of memory";
   PQfreemem(error);
   while (!reason.empty() && reason.back() == '\n') reason.pop_back();
+  // libpq quotes the parameter it could not read percent-decoded: "%de" is the byte 0xDE.
   throw Error(ErrorCategory::invalid_argument,
               fmt::format("cannot read the PostgreSQL URL {}: {}; write it as "
                           "postgresql://user:password@host:port/database?param=value (see libpq's connection URIs)",
-                          redact_url(url), reason));
+                          redact_url(url), printable_utf8(reason)));
 }
 
 std::string redact_url(std::string_view url) {
