@@ -27,13 +27,19 @@
 
 namespace upsert::detail {
 
+std::string_view mysql_cast_type_name(Type type) {
+  // CAST(... AS DOUBLE): MySQL 8.0.17+, MariaDB 10.4+.
+  return type == Type::float64 ? "DOUBLE" : "SIGNED";
+}
+
 const DialectRules& mysql_rules() {
   static const DialectRules rules{.dialect = Dialect::mysql,
                                   .quote_open = "`",
                                   .quote_close = "`",
                                   .placeholder = PlaceholderStyle::question,
                                   .greatest = GreatestStyle::coalesced,
-                                  .integer_division = IntegerDivision::div_operator};
+                                  .integer_division = IntegerDivision::div_operator,
+                                  .arithmetic_null_type = mysql_cast_type_name};
   return rules;
 }
 

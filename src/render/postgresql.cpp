@@ -17,7 +17,8 @@ const DialectRules& postgresql_rules() {
                                   .quote_close = "\"",
                                   .placeholder = PlaceholderStyle::dollar,
                                   .greatest = GreatestStyle::native,
-                                  .typed_null_operands = true};
+                                  .typed_null_operands = true,
+                                  .arithmetic_null_type = postgresql_type_name};
   return rules;
 }
 

@@ -251,12 +251,12 @@ std::optional<Type> SqlWriter::type_of(const Expr& e) const {
 }
 
 std::string SqlWriter::arithmetic_null(const Expr& e) const {
-  if (!rules_.typed_null_operands) return {};
+  if (rules_.arithmetic_null_type == nullptr) return {};
   // An operand without a type of its own: NULL, or a CASE or COALESCE of nothing but NULLs.
   if (std::none_of(e.args().begin(), e.args().end(), [&](const Expr& a) { return !type_of(a).has_value(); })) {
     return {};
   }
-  return std::string(postgresql_type_name(type_of(e) == Type::float64 ? Type::float64 : Type::int64));
+  return std::string(rules_.arithmetic_null_type(type_of(e) == Type::float64 ? Type::float64 : Type::int64));
 }
 
 void SqlWriter::typed_operand(const Expr& operand, const Expr& parent) {

@@ -46,6 +46,10 @@ struct DialectRules {
   bool empty_text_is_null = false;        // Oracle: '' is NULL
   bool overflow_becomes_real = false;     // SQLite: an int64 sum past the range is a REAL, not an error
   bool typed_null_operands = false;       // PostgreSQL: NULL - NULL has no type ("operator is not unique")
+  // The type an untyped NULL operand of arithmetic is cast to (NULL when empty): PostgreSQL cannot type
+  // NULL - NULL ("operator is not unique"); MySQL and MariaDB type NULL + x as DOUBLE, which rounds a
+  // BIGINT that goes through an IF() with it (the IF that stands in for WHERE).
+  std::string_view (*arithmetic_null_type)(Type) = nullptr;
 };
 
 // The rules of a dialect (defined in that dialect's file).
@@ -58,6 +62,8 @@ const DialectRules& sqlserver_rules();
 const DialectRules& rules_for(Dialect dialect);
 // PostgreSQL's name of a column type, for DDL and casts (postgresql.cpp).
 std::string_view postgresql_type_name(Type type);
+// MySQL's and MariaDB's CAST target for an int64 or float64 operand (mysql.cpp).
+std::string_view mysql_cast_type_name(Type type);
 
 // How a statement names the existing row's and the proposed row's columns.
 struct RowNames {

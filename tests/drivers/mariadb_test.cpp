@@ -791,3 +791,22 @@ TEST(MariadbBulk, ProposedValueBeforeABoundValueAssignmentIsTheProposedOne) {
 }
 }  // namespace
 }  // namespace upsert
+
+namespace upsert {
+namespace {
+// Found by the differential property test (seed 777096): MariaDB types NULL + x as DOUBLE, so the IF()
+// that stands in for WHERE, IF(cond, (NULL + VALUE(v)) + 1, v), is a DOUBLE too, and a row the
+// condition leaves alone had its BIGINT rounded: 9223372036854775806 was stored as ...807.
+TEST(MariadbUpsert, ARowAWhereLeavesAloneKeepsItsBigintWhenTheUpdateAddsNull) {
+  Connection c = open_mariadb();
+  Table spec(testing::unique_table_name("mdb_null_sum"));
+  spec.column("k", Type::int64).column("v", Type::int64).column("flag", Type::int64).primary_key({"k"});
+  ScratchTable t(c, std::move(spec));
+  const std::int64_t big = std::numeric_limits<std::int64_t>::max() - 1;
+  c.execute(insert_into(t.table()).row({1, big, 0}).do_nothing());
+  c.execute(insert_into(t.table()).row({1, 5, 0}).on_conflict({"k"}).do_update(
+      {{"v", (null() + proposed("v")) + val(1)}}, col("flag") == val(1)));
+  EXPECT_EQ(testing::query_int(c, "SELECT v FROM " + t.quoted() + " WHERE k = 1"), big);
+}
+}  // namespace
+}  // namespace upsert

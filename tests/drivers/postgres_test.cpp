@@ -456,6 +456,39 @@ TEST(PostgresPrepared, StatementsWhoseTableChangedItsColumnTypesArePreparedAgain
   c.execute_script("DROP TABLE " + name);
 }
 
+// Found by the differential property test (seed 5000000, case 141): a NULL is bound without a type,
+// so PostgreSQL took its type from the table when the statement was prepared; after the table was
+// dropped and created again with another type in that column, the cached statement failed with 42804
+// ("column v is of type bigint but expression is of type boolean") on every call. Prepared afresh now.
+TEST(PostgresPrepared, AnUpsertWhoseTableWasCreatedAgainWithOtherTypesIsPreparedAgain) {
+  Connection c = connect(pg_url());
+  const std::string name = unique_table_name("pg_retyped");
+  auto upsert = [&](Type v_type) {
+    auto t = std::make_shared<const Table>(
+        Table(name).column("k", Type::int64).column("v", v_type).column("n", Type::int64).primary_key({"k"}));
+    c.execute_script("DROP TABLE IF EXISTS " + name);
+    c.create_table(*t);
+    c.execute(insert_into(t).row({1, Value(), 1}).on_conflict({"k"}).do_update({{"n", col("n") + proposed("n")}}));
+  };
+  upsert(Type::boolean);
+  upsert(Type::int64);
+  EXPECT_EQ(query_int(c, "SELECT n FROM " + name + " WHERE k = 1"), 1);
+  // Inside a transaction the failed statement aborted it: the error stands, and the next
+  // transaction prepares afresh.
+  upsert(Type::boolean);
+  c.execute_script("DROP TABLE " + name + "; CREATE TABLE " + name + " (k bigint PRIMARY KEY, v date, n bigint)");
+  auto t = std::make_shared<const Table>(
+      Table(name).column("k", Type::int64).column("v", Type::date).column("n", Type::int64).primary_key({"k"}));
+  c.begin();
+  EXPECT_THROW(
+      c.execute(insert_into(t).row({1, Value(), 1}).on_conflict({"k"}).do_update({{"n", col("n") + proposed("n")}})),
+      Error);
+  c.rollback();
+  c.execute(insert_into(t).row({1, Value(), 1}).on_conflict({"k"}).do_update({{"n", col("n") + proposed("n")}}));
+  EXPECT_EQ(query_int(c, "SELECT n FROM " + name + " WHERE k = 1"), 1);
+  c.execute_script("DROP TABLE " + name);
+}
+
 // Found by the differential property test: NULL - NULL (and -NULL) rendered bare, and PostgreSQL
 // refused the statement (42725 "operator is not unique: unknown - unknown") where SQLite and MariaDB
 // compute NULL; CASE WHEN ... THEN NULL END - n failed too (42883: text - bigint). Untyped operands

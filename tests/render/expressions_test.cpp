@@ -143,6 +143,22 @@ TEST(Expressions, NullIsWrittenNotBound) {
                   {});
 }
 
+// NULL in arithmetic is cast to the expression's type where the engine would type it otherwise:
+// PostgreSQL cannot type NULL + NULL, and MySQL/MariaDB type NULL + x as DOUBLE, which rounds a
+// BIGINT kept by the IF() that stands in for WHERE (found by the property test, seed 777096).
+TEST(Expressions, NullInArithmeticIsCastWhereTheEngineWouldMistypeIt) {
+  expect_set_list({{"a", null() + proposed("a")}},
+                  {
+                      {Dialect::sqlite, R"("a" = )" + sqlite_checked(R"(NULL + excluded."a")")},
+                      {Dialect::postgresql, R"("a" = CAST(NULL AS BIGINT) + EXCLUDED."a")"},
+                      {Dialect::mysql, "`a` = CAST(NULL AS SIGNED) + `new`.`a`"},
+                      {Dialect::mariadb, "`a` = CAST(NULL AS SIGNED) + VALUE(`a`)"},
+                      {Dialect::oracle, R"(t."A" = NULL + s."A")"},
+                      {Dialect::sqlserver, "t.[a] = NULL + s.[a]"},
+                  },
+                  {});
+}
+
 TEST(Expressions, ArithmeticNestsInParentheses) {
   expect_set_list(
       {{"a", (col("a") + col("b")) * 2 - proposed("a")}},

@@ -311,6 +311,14 @@ TEST(Property, RandomTablesRowsAndUpdatesEndIdenticalOnSqlitePostgresAndMariadb)
             << "\nSQL (" << dialect_name(engines[e].dialect()) << "): " << render(s, engines[e].dialect()).text
             << "\nrerun with " << rerun;
       }
+      // Verbose runs compare the tables after every statement, so a failure names its statement.
+      if (verbose) {
+        const auto expected = sorted_rows(engines[0], *table);
+        for (std::size_t e = 1; e < engines.size(); ++e) {
+          ASSERT_EQ(sorted_rows(engines[e], *table), expected)
+              << dialect_name(engines[e].dialect()) << " differs after statement " << i << "; rerun with " << rerun;
+        }
+      }
     }
     if (diverged) continue;
     const auto expected = sorted_rows(engines[0], *table);

@@ -167,11 +167,16 @@ ExecResult PostgresDriver::run_bound(const std::string& sql, const BoundParams& 
     // Someone deallocated our statements (DEALLOCATE / DISCARD ALL in a script, a pooler): forget
     // them all so the retry that 26000 asks for prepares again.
     if (sqlstate != nullptr && std::string_view(sqlstate) == "26000") statements_.clear();
-    // The table under a statement that returns rows changed its columns (dropped and created again,
-    // ALTER COLUMN TYPE): PostgreSQL refuses to run the old plan with its old result types, every
-    // time. Prepare afresh; outside a transaction (where nothing was aborted) run it again at once.
-    if (sqlstate != nullptr && std::string_view(sqlstate) == "0A000" && message != nullptr &&
-        std::string_view(message).starts_with("cached plan must not change result type")) {
+    // The table under a cached statement changed its columns (dropped and created again, ALTER
+    // COLUMN TYPE): PostgreSQL refuses to run the old plan with its old result types (0A000), or
+    // with the parameter types it inferred for untyped NULLs from the old columns (42804), every
+    // time, before anything is written. Prepare afresh; outside a transaction (where nothing was
+    // aborted) run it again at once.
+    const bool stale =
+        sqlstate != nullptr && ((std::string_view(sqlstate) == "0A000" && message != nullptr &&
+                                 std::string_view(message).starts_with("cached plan must not change result type")) ||
+                                std::string_view(sqlstate) == "42804");
+    if (stale) {
       if (!in_transaction_) {
         ResultHandle ignored(PQexec(conn, "DEALLOCATE ALL"));
       }
