@@ -13,7 +13,7 @@ Every process runs for the same time; failed operations are counted (SQLite's "d
 and only successful ones are expected in the table. Writes bench/results/django.md.
 
   PYTHONPATH=build/python /usr/bin/python3 bench/django_bench.py [--quick] [--seconds S]
-      [--engines sqlite,postgresql,mariadb] [--arms ...] [--output bench/results/django.md]
+      [--engines sqlite,postgresql,mariadb] [--arms ...] [--rounds 3] [--output bench/results/django.md]
 
 PostgreSQL and MariaDB come from UPSERT_TEST_POSTGRES_URL / UPSERT_TEST_MARIADB_URL
 (scripts/test-servers.sh); the SQLite database is a file in WAL mode in a temporary folder.
@@ -23,6 +23,7 @@ import argparse
 import datetime
 import multiprocessing
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -189,24 +190,40 @@ def verdict(ok):
     return "met" if ok else "MISSED"
 
 
-def report(results, engines, arms, seconds, command):
+def merge_rounds(rounds):
+    """One cell from its rounds: the median rate, every round's failures, verified only if all were."""
+    rates = sorted(r["rate"] for r in rounds)
+    errors = [r["error"] for r in rounds if r["error"]]
+    return {"rate": statistics.median(rates), "rates": [r["rate"] for r in rounds],
+            "failed": sum(r["failed"] for r in rounds), "verified": all(r["verified"] for r in rounds),
+            "stored": sum(r["stored"] for r in rounds), "ops": sum(r["ops"] for r in rounds),
+            "error": errors[0] if errors else ""}
+
+
+def report(results, engines, arms, seconds, rounds, command):
     lines = ["# Django benchmark (issue 12)", "",
              "8 processes on 8 hot keys of the A/B hourly log, through Django 3.2's own connections; %.0f s "
-             "per cell; every cell's sum checked against the table. Ops/s are successful operations "
-             "(upsert_1000: rows). Produced by `%s`." % (seconds, command), "",
-             "| engine | arm | ops/s | failed ops | sum verified | first error |", "|---|---|---:|---:|---|---|"]
+             "per cell and round, %d round(s) with the arms' order reversed every other round, median "
+             "reported; a target's ratio is the median of the per-round ratios. Every cell's sum is checked "
+             "against the table. Ops/s are successful operations (upsert_1000: rows). Produced by `%s`."
+             % (seconds, rounds, command), "",
+             "| engine | arm | ops/s | rounds | failed ops | sum verified | first error |",
+             "|---|---|---:|---|---:|---|---|"]
     for engine in engines:
         for arm in arms:
             r = results[engine][arm]
-            lines.append("| %s | %s | %.0f | %d | %s | %s |" % (engine, arm, r["rate"], r["failed"],
-                                                                 "yes" if r["verified"] else "NO (%d stored, %d counted)" % (r["stored"], r["ops"]),
-                                                                 r["error"].replace("|", "/")[:80]))
+            lines.append("| %s | %s | %.0f | %s | %d | %s | %s |" % (
+                engine, arm, r["rate"], " / ".join("%.0f" % x for x in r["rates"]), r["failed"],
+                "yes" if r["verified"] else "NO (%d stored, %d counted)" % (r["stored"], r["ops"]),
+                r["error"].replace("|", "/")[:80]))
     lines += ["", "## Targets", "", "| engine | target | ratio | verdict |", "|---|---|---:|---|"]
     for engine in engines:
         r = results[engine]
 
         def ratio(a, b):
-            return r[a]["rate"] / r[b]["rate"] if a in r and b in r and r[b]["rate"] else float("nan")
+            if a not in r or b not in r or not all(r[b]["rates"]):
+                return float("nan")
+            return statistics.median(x / y for x, y in zip(r[a]["rates"], r[b]["rates"]))
 
         if engine in ("postgresql", "mariadb"):
             x = ratio("increment", "cursor_sql")
@@ -229,6 +246,8 @@ def main():
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--engines", default="sqlite,postgresql,mariadb")
     parser.add_argument("--arms", default=",".join(ARMS))
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds per cell, the arms' order reversed every other round (default 3)")
     parser.add_argument("--output", default=os.path.join(ROOT, "bench", "results", "django.md"))
     args = parser.parse_args()
     seconds = 1.0 if args.quick else args.seconds
@@ -237,13 +256,17 @@ def main():
     setup_django(engines)
     results = {}
     for engine in engines:
-        results[engine] = {}
-        for arm in arms:
-            r = results[engine][arm] = run_cell(ENGINES[engine], arm, seconds)
-            print("%-10s %-17s %10.0f ops/s  failed %-6d verified %s %s" % (
-                engine, arm, r["rate"], r["failed"], r["verified"], r["error"][:60]), flush=True)
+        per_round = {arm: [] for arm in arms}
+        for n in range(args.rounds):
+            # Reversed every other round, so a slow spell of the shared machine hits every arm alike.
+            for arm in (arms if n % 2 == 0 else arms[::-1]):
+                r = run_cell(ENGINES[engine], arm, seconds)
+                per_round[arm].append(r)
+                print("%-10s %-17s round %d %10.0f ops/s  failed %-6d verified %s %s" % (
+                    engine, arm, n + 1, r["rate"], r["failed"], r["verified"], r["error"][:60]), flush=True)
+        results[engine] = {arm: merge_rounds(per_round[arm]) for arm in arms}
     command = "PYTHONPATH=build/python /usr/bin/python3 bench/django_bench.py " + " ".join(sys.argv[1:])
-    text = report(results, engines, arms, seconds, command.strip())
+    text = report(results, engines, arms, seconds, args.rounds, command.strip())
     with open(args.output, "w") as f:
         f.write(text)
     print(text)

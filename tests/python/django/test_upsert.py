@@ -3,6 +3,7 @@
 Django's transaction semantics."""
 
 import datetime
+import threading
 import warnings
 
 import pytest
@@ -11,6 +12,7 @@ from django.db import DatabaseError, connections, transaction
 from django.db.models import F, Q, Value
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
+from conftest import empty
 from testapp.models import ABTest, HourlyLog, Partial, Score, Tag, TwoKeys
 
 import upsert.django as ud
@@ -34,6 +36,101 @@ def test_increment_inserts_then_adds(alias):
     ud.increment(HourlyLog, key=log_key(test), by={"participants": 0, "conversions": 1}, using=alias)
     ud.increment(HourlyLog, key=log_key(test, "B"), by={"participants": 5}, using=alias)
     assert counts(alias) == [("A", 13, 2, 1), ("B", 13, 5, 0)]
+
+
+def _spy_on_the_library(monkeypatch):
+    """Counts the calls that go through the library (the rest go to Django's cursor directly)."""
+    calls = []
+    real = ud._core._dbapi_execute
+
+    def spy(*args, **kwargs):
+        calls.append(args[3])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ud._core, "_dbapi_execute", spy)
+    monkeypatch.setattr(ud, "_increments", {})
+    return calls
+
+
+def test_a_repeated_increment_goes_straight_to_the_cursor(alias, monkeypatch):
+    # The hot path: after the library ran a shape once, its SQL goes to Django's cursor with the new
+    # values (about 20 us less per call), and the sums are the same.
+    calls = _spy_on_the_library(monkeypatch)
+    test = ABTest.objects.using(alias).create(name="t")
+    for hour in (13, 13, 14, 13):
+        ud.increment(HourlyLog, key=log_key(test, hour=hour), by={"participants": 1}, using=alias)
+    assert len(calls) == 1
+    # Values are prepared as Django prepares them (True is 1 for an integer field) on both paths; an
+    # int past int64 takes the library's path, and is refused there with the library's error.
+    ud.increment(HourlyLog, key=log_key(test, hour=13), by={"participants": True}, using=alias)
+    assert len(calls) == 1
+    with pytest.raises(upsert.Error, match="int64"):
+        ud.increment(HourlyLog, key=log_key(test, hour=13), by={"participants": 2 ** 63}, using=alias)
+    assert len(calls) == 2
+    assert counts(alias) == [("A", 13, 4, 0), ("A", 14, 1, 0)]
+    library_calls = len(calls)
+    with CaptureQueriesContext(connections[alias]) as captured:
+        ud.increment(HourlyLog, key=log_key(test, hour=14), by={"participants": 1}, using=alias)
+    assert len(captured.captured_queries) == 1 and len(calls) == library_calls
+    assert counts(alias) == [("A", 13, 4, 0), ("A", 14, 2, 0)]
+
+
+def test_a_one_row_upsert_binds_the_rows_values_first_in_column_order(alias):
+    # What the direct path of increment() relies on: the library's one-row SQL takes the row's values
+    # first, in column order; only then may a call bind its own values to the SQL of another call.
+    test = ABTest.objects.using(alias).create(name="t")
+    ud.increment(HourlyLog, key=log_key(test), by={"participants": 1}, using=alias)
+    shaped = ud._increments[(HourlyLog, alias, tuple(log_key(test)), ("participants",))]
+    assert shaped.sql is not None
+    values, direct = shaped.values(log_key(test, "B", 7), {"participants": 3})
+    assert direct and values[:5] == [test.pk, "B", DAY, 7, 3]
+    sql, params = ud._core._dbapi_render(shaped.statement, shaped.columns, [values], shaped.dialect)
+    assert sql == shaped.sql and list(params) == values + shaped.trailing
+
+
+@pytest.mark.parametrize("alias", ["pg", "maria"])  # SQLite's busy database: test_concurrency.py
+def test_a_transient_error_on_the_direct_path_is_retried(alias):
+    # A lock held by another connection makes the cursor's statement time out; outside a transaction
+    # nothing was applied, so increment() runs it again through the library, which backs off and retries.
+    empty(alias)
+    test = ABTest.objects.using(alias).create(name="t")
+    ud.increment(HourlyLog, key=log_key(test), by={"participants": 1}, using=alias)
+    ud.increment(HourlyLog, key=log_key(test), by={"participants": 1}, using=alias)  # direct from now on
+    connection = connections[alias]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET lock_timeout = '50ms'")
+        else:
+            cursor.execute("SET SESSION innodb_lock_wait_timeout = 1")
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_row():
+        other = connections.create_connection(alias)
+        try:
+            with other.cursor() as cursor:
+                other.set_autocommit(False)
+                cursor.execute("SELECT participants FROM %s WHERE id = %%s FOR UPDATE" % HourlyLog._meta.db_table,
+                               [HourlyLog.objects.using(alias).get().pk])
+                locked.set()
+                release.wait(10)
+                other.rollback()
+        finally:
+            other.close()
+
+    holder = threading.Thread(target=hold_the_row)
+    holder.start()
+    try:
+        locked.wait(10)
+        # Released after the direct attempt timed out (50 ms; MariaDB: 1 s), before the retries give up.
+        threading.Timer(0.3 if connection.vendor == "postgresql" else 1.5, release.set).start()
+        ud.increment(HourlyLog, key=log_key(test), by={"participants": 1}, using=alias)
+    finally:
+        release.set()
+        holder.join()
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = 0" if connection.vendor == "postgresql"
+                           else "SET SESSION innodb_lock_wait_timeout = 50")
+    assert counts(alias) == [("A", 13, 3, 0)]
 
 
 def test_a_key_collation_that_merges_keys_is_a_warning(alias):
