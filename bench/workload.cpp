@@ -82,7 +82,9 @@ Upsert ab_upsert(std::shared_ptr<const Table> table) {
 }
 
 Row event_row(const Key& key, bool converted) {
-  Row row = key.values;
+  Row row;
+  row.reserve(key.values.size() + 2);  // one allocation per row, as a careful caller would do
+  row.assign(key.values.begin(), key.values.end());
   row.emplace_back(std::int64_t{1});
   row.emplace_back(std::int64_t{converted ? 1 : 0});
   return row;

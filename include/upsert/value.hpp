@@ -113,8 +113,8 @@ class UPSERT_EXPORT Value {
 
   /// Total order: NULL first, then by type index, then by value. Used to sort and merge keys.
   friend UPSERT_EXPORT std::strong_ordering operator<=>(const Value& a, const Value& b);
-  /// Equality consistent with operator<=>.
-  friend bool operator==(const Value& a, const Value& b) { return (a <=> b) == 0; }
+  /// Equality consistent with operator<=> (every NaN equal), without ordering (cheaper).
+  friend UPSERT_EXPORT bool operator==(const Value& a, const Value& b);
 
  private:
   Storage storage_;

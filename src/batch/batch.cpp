@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "batch/batch.hpp"
+#include "common/value_hash.hpp"
 #include "statement/aggregate.hpp"
 #include "statement/rows.hpp"
 #include "upsert/error.hpp"
@@ -42,6 +43,52 @@ std::optional<MergeRules> merge_rules(const Upsert& statement) {
   return rules;
 }
 
+namespace {
+
+// The input rows grouped by key: each distinct key once, with its rows in input order. A hash table
+// finds the groups (each key hashed once), so only the distinct keys are sorted afterwards: a batch
+// of 1,000 events on 48 hot keys sorts 48 rows, not 1,000 (the sort was half of the batch's CPU).
+struct KeyGroups {
+  static constexpr std::size_t none = static_cast<std::size_t>(-1);
+  std::vector<std::size_t> first;  // per group: its first row
+  std::vector<std::size_t> next;   // per row: the next row of its group, or none
+
+  KeyGroups(const std::vector<Row>& input, const std::vector<std::size_t>& positions) : next(input.size(), none) {
+    std::vector<std::size_t> last;    // per group: its last row so far
+    std::vector<std::size_t> hashes;  // per group: its key's hash
+    std::size_t capacity = 16;        // open addressing, at most half full
+    while (capacity < 2 * input.size()) capacity *= 2;
+    std::vector<std::size_t> slots(capacity, none);  // group index, or none
+    for (std::size_t row = 0; row < input.size(); ++row) {
+      const std::size_t hash = key_hash(input[row], positions);
+      for (std::size_t slot = hash & (capacity - 1);; slot = (slot + 1) & (capacity - 1)) {
+        const std::size_t group = slots[slot];
+        if (group == none) {
+          slots[slot] = first.size();
+          first.push_back(row);
+          last.push_back(row);
+          hashes.push_back(hash);
+          break;
+        }
+        if (hashes[group] == hash && same_key(input[first[group]], input[row], positions)) {
+          next[last[group]] = row;
+          last[group] = row;
+          break;
+        }
+      }
+    }
+  }
+
+  static bool same_key(const Row& a, const Row& b, const std::vector<std::size_t>& positions) {
+    for (auto p : positions) {
+      if (!(a[p] == b[p])) return false;
+    }
+    return true;
+  }
+};
+
+}  // namespace
+
 BatchPlan plan_batch(const Upsert& statement, std::size_t max_parameters, const BatchOptions& options) {
   BatchPlan plan;
   const auto& input = statement.row_values();
@@ -49,36 +96,33 @@ BatchPlan plan_batch(const Upsert& statement, std::size_t max_parameters, const 
   const KeyLess key_less{positions};
   plan.input_round.assign(input.size(), 0);
 
-  // Group input rows by key, remembering input order within each key.
-  std::vector<std::size_t> order(input.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](std::size_t a, std::size_t b) { return key_less(input[a], input[b]); });
+  // Group input rows by key, remembering input order within each key; then the keys in key order.
+  const KeyGroups groups(input, positions);
+  std::vector<std::size_t> sorted(groups.first);
+  std::sort(sorted.begin(), sorted.end(), [&](std::size_t a, std::size_t b) { return key_less(input[a], input[b]); });
 
   const auto rules = merge_rules(statement);
   std::vector<std::vector<Row>> rounds(1);
-  for (std::size_t i = 0; i < order.size();) {
-    std::size_t j = i + 1;
-    while (j < order.size() && !key_less(input[order[i]], input[order[j]])) ++j;
-    // Rows order[i..j) share one key, in input order.
+  rounds[0].reserve(sorted.size());
+  for (const std::size_t head : sorted) {
+    // Rows head, next[head], ... share one key, in input order.
     if (rules) {
-      Row merged = input[order[i]];
-      for (std::size_t r = i + 1; r < j; ++r) {
-        const Row& later = input[order[r]];
+      Row merged = input[head];
+      for (std::size_t r = groups.next[head]; r != KeyGroups::none; r = groups.next[r]) {
+        const Row& later = input[r];
         for (std::size_t c = 0; c < merged.size(); ++c) {
           if ((*rules)[c]) merged[c] = combine(*(*rules)[c], merged[c], later[c]);
         }
       }
       rounds[0].push_back(std::move(merged));
     } else {
-      for (std::size_t r = i; r < j; ++r) {
-        const std::size_t round = r - i;
+      std::size_t round = 0;
+      for (std::size_t r = head; r != KeyGroups::none; r = groups.next[r], ++round) {
         if (rounds.size() <= round) rounds.resize(round + 1);
-        rounds[round].push_back(input[order[r]]);
-        plan.input_round[order[r]] = round;
+        rounds[round].push_back(input[r]);
+        plan.input_round[r] = round;
       }
     }
-    i = j;
   }
 
   const std::size_t width = std::max<std::size_t>(1, statement.insert_columns().size());

@@ -210,4 +210,21 @@ std::strong_ordering operator<=>(const Value& a, const Value& b) {
       a.storage_);
 }
 
+bool operator==(const Value& a, const Value& b) {
+  if (a.storage_.index() != b.storage_.index()) return false;
+  return std::visit(
+      [&](const auto& x) -> bool {
+        using T = std::decay_t<decltype(x)>;
+        const T& y = std::get<T>(b.storage_);
+        if constexpr (std::is_same_v<T, std::monostate>) {
+          return true;
+        } else if constexpr (std::is_same_v<T, double>) {
+          return x == y || (std::isnan(x) && std::isnan(y));
+        } else {
+          return x == y;
+        }
+      },
+      a.storage_);
+}
+
 }  // namespace upsert

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <limits>
 #include <random>
 
 #include "batch/batch.hpp"
@@ -63,6 +64,33 @@ TEST(BatchPlan, SortsRowsByKeyWhateverTheInputOrder) {
       previous = row[0].as<std::int64_t>();
     }
   }
+}
+
+// Keys are grouped by hash: values that compare equal must meet in one group whatever their bits
+// (0.0 and -0.0, NaNs of either sign), and 5,000 keys, multiples of 4,096, repeated three times,
+// merge into 5,000 rows.
+TEST(BatchPlan, KeysGroupedByHashMergeExactlyWhereTheyCompareEqual) {
+  auto table = std::make_shared<const Table>(
+      Table("d").column("k", Type::float64).column("n", Type::int64, default_value(0), not_null).unique_key({"k"}));
+  Upsert s = insert_into(table);
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  s.rows({{0.0, 1}, {-0.0, 2}, {nan, 4}, {-nan, 8}, {1.5, 16}})
+      .on_conflict({"k"})
+      .do_update(aggregate_assignments({{"n", Aggregate::sum}}));
+  BatchPlan plan = plan_batch(s, 65535);
+  ASSERT_EQ(plan.merged_rows, 3u);
+  const auto& rows = plan.statements[0].row_values();
+  EXPECT_EQ(rows[0][1], Value(3));
+  EXPECT_EQ(rows[1][1], Value(16));
+  EXPECT_EQ(rows[2][1], Value(12));  // NaN sorts last
+
+  std::vector<Row> many;
+  for (int round = 0; round < 3; ++round) {
+    for (int k = 0; k < 5000; ++k) many.push_back({k * 4096, 1, nullptr, nullptr, nullptr, nullptr});
+  }
+  BatchPlan merged = plan_batch(counter_upsert(many), 1'000'000, {.max_rows_per_statement = 100'000});
+  ASSERT_EQ(merged.merged_rows, 5000u);
+  for (const auto& row : merged.statements[0].row_values()) EXPECT_EQ(row[1], Value(3));
 }
 
 TEST(BatchPlan, SplitsByRowCapAndByParameterLimit) {
