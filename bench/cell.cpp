@@ -56,6 +56,7 @@ std::string_view arm_name(Arm arm) {
     case Arm::raw_tx: return "raw-tx";
     case Arm::locking: return "locking";
     case Arm::single: return "single";
+    case Arm::prepared: return "prepared";
     case Arm::batch: return "batch";
     case Arm::writer: return "writer";
   }
@@ -68,13 +69,14 @@ Arm parse_arm(std::string_view name) {
   }
   throw Error(
       ErrorCategory::invalid_argument,
-      fmt::format("unknown arm \"{}\": use raw, raw-values, raw-unnest, raw-tx, locking, single, batch or writer",
-                  name));
+      fmt::format(
+          "unknown arm \"{}\": use raw, raw-values, raw-unnest, raw-tx, locking, single, prepared, batch or writer",
+          name));
 }
 
 const std::vector<Arm>& all_arms() {
-  static const std::vector<Arm> arms{Arm::raw,     Arm::raw_values, Arm::raw_unnest, Arm::raw_tx,
-                                     Arm::locking, Arm::single,     Arm::batch,      Arm::writer};
+  static const std::vector<Arm> arms{Arm::raw,    Arm::raw_values, Arm::raw_unnest, Arm::raw_tx, Arm::locking,
+                                     Arm::single, Arm::prepared,   Arm::batch,      Arm::writer};
   return arms;
 }
 
@@ -338,6 +340,26 @@ class SingleSession final : public LibrarySession {
   Upsert statement_;
 };
 
+class PreparedSession final : public LibrarySession {
+ public:
+  PreparedSession(const CellContext& cell, int index)
+      : LibrarySession(cell, index),
+        prepared_(connection_.prepare(ab_upsert(cell.table))),
+        row_(event_row(cell.keys[0], false)) {}
+  void apply(std::span<const Event> events) override {
+    for (const Event& e : events) {
+      const Key& key = keys_[e.key];
+      std::copy(key.values.begin(), key.values.end(), row_.begin());
+      row_[5] = Value(std::int64_t{e.converted ? 1 : 0});
+      until_done(tally_, [&] { prepared_.execute(row_); });
+    }
+  }
+
+ private:
+  PreparedUpsert prepared_;
+  Row row_;
+};
+
 class BatchSession final : public LibrarySession {
  public:
   BatchSession(const CellContext& cell, int index) : LibrarySession(cell, index), template_(ab_upsert(cell.table)) {}
@@ -384,6 +406,7 @@ std::unique_ptr<Session> open_session(Arm arm, const CellContext& cell, CounterW
     case Arm::raw_tx: return std::make_unique<RawBatchSession>(cell, RawBatchForm::transaction, index);
     case Arm::locking: return std::make_unique<LockingSession>(cell, index);
     case Arm::single: return std::make_unique<SingleSession>(cell, index);
+    case Arm::prepared: return std::make_unique<PreparedSession>(cell, index);
     case Arm::batch: return std::make_unique<BatchSession>(cell, index);
     case Arm::writer: return std::make_unique<WriterSession>(cell, *writer);
   }

@@ -36,6 +36,7 @@ enum class Arm {
   raw_tx,      ///< hand-written batch of 1,000 events: one transaction of single-row upserts (SQLite)
   locking,     ///< BEGIN; SELECT ... FOR UPDATE; UPDATE or INSERT; COMMIT (Django's update_or_create)
   single,      ///< the library: Connection::execute of one single-row upsert per event
+  prepared,    ///< the library: PreparedUpsert::execute of one row per event (rendered once)
   batch,       ///< the library: Connection::execute_batch of 1,000 events per call
   writer,      ///< the library: one CounterWriter shared by all threads, add() per event
 };

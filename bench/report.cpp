@@ -246,6 +246,8 @@ std::vector<TargetCheck> check_targets(const std::vector<CellResult>& results) {
       ratio_target(out, results, e, w, "single >= 0.9x raw, 8 threads (#7)", Arm::single, 8, Arm::raw, 8, 0.9);
       ratio_target(out, results, e, w, "single >= 0.95x raw, 1 thread (#13)", Arm::single, 1, Arm::raw, 1, 0.95);
       ratio_target(out, results, e, w, "single >= 0.95x raw, 8 threads (#13)", Arm::single, 8, Arm::raw, 8, 0.95);
+      ratio_target(out, results, e, w, "prepared >= 0.95x raw, 1 thread (#13)", Arm::prepared, 1, Arm::raw, 1, 0.95);
+      ratio_target(out, results, e, w, "prepared >= 0.95x raw, 8 threads (#13)", Arm::prepared, 8, Arm::raw, 8, 0.95);
       ratio_target(out, results, e, w, "batch >= 10x single, 1 thread (#4)", Arm::batch, 1, Arm::single, 1, 10);
       ratio_target(out, results, e, w, "batch: 8 writers >= 1 writer in total (#4)", Arm::batch, 8, Arm::batch, 1, 1.0);
       for (int threads : {1, 8}) {
@@ -397,8 +399,9 @@ std::string write_chart(const std::filesystem::path& dir, const std::vector<Cell
   const auto workloads = present(results, &CellSpec::workload);
   if (results.empty()) return "no cells";
   static const std::map<Arm, std::string> colours{
-      {Arm::raw, "#7f7f7f"},     {Arm::raw_values, "#8c564b"}, {Arm::raw_unnest, "#9467bd"}, {Arm::raw_tx, "#bcbd22"},
-      {Arm::locking, "#d62728"}, {Arm::single, "#1f77b4"},     {Arm::batch, "#2ca02c"},      {Arm::writer, "#ff7f0e"}};
+      {Arm::raw, "#7f7f7f"},      {Arm::raw_values, "#8c564b"}, {Arm::raw_unnest, "#9467bd"},
+      {Arm::raw_tx, "#bcbd22"},   {Arm::locking, "#d62728"},    {Arm::single, "#1f77b4"},
+      {Arm::prepared, "#17becf"}, {Arm::batch, "#2ca02c"},      {Arm::writer, "#ff7f0e"}};
   double low = 1e300, high = 0;
   std::ostringstream plots;
   for (Workload w : workloads) {

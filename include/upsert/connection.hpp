@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,6 +47,34 @@ struct ConnectionStats {
   std::uint64_t reconnects = 0;  ///< connections re-opened by a retry after a connection error
 };
 
+class Connection;
+
+/// One upsert shape (table, columns, conflict target, assignments, RETURNING) rendered once for a
+/// connection, then run with only a row's values: no rendering per call. Made by
+/// Connection::prepare(); valid while that connection lives, and used from its thread only.
+class UPSERT_EXPORT PreparedUpsert {
+ public:
+  PreparedUpsert(PreparedUpsert&&) noexcept;
+  PreparedUpsert& operator=(PreparedUpsert&&) noexcept;
+  ~PreparedUpsert();
+
+  /// Runs the upsert with one row (values in insert-column order), checked as execute() checks
+  /// them; outside a transaction a retryable error is retried per the connection's policy.
+  ExecResult execute(std::span<const Value> values);
+  /// The same, for a Row.
+  ExecResult execute(const Row& values) { return execute(std::span<const Value>(values)); }
+  /// The number of values a row takes (the statement's insert columns).
+  std::size_t width() const;
+  /// The SQL sent per call (one row's placeholders).
+  const std::string& sql() const;
+
+ private:
+  friend class Connection;
+  struct State;
+  explicit PreparedUpsert(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
 /// A connection to one database. Not thread-safe: give each thread its own.
 class UPSERT_EXPORT Connection {
  public:
@@ -59,6 +88,9 @@ class UPSERT_EXPORT Connection {
   std::string server_version();
   /// Runs an upsert; outside a transaction a retryable error is retried per the policy.
   ExecResult execute(const Upsert& statement);
+  /// Renders `shape` (its rows, if any, are ignored) once for this connection: the returned object
+  /// runs it with one row's values per call.
+  PreparedUpsert prepare(const Upsert& shape);
   /// Upserts any number of rows with the meaning of applying them one by one: rows with equal
   /// keys merged, sorted by key, split by the engine's limits. Each statement is atomic and
   /// retried alone; with options.one_transaction the whole batch is, and is retried whole.
@@ -100,6 +132,7 @@ class UPSERT_EXPORT Connection {
 
  private:
   friend struct detail::ConnectionAccess;
+  friend class PreparedUpsert;
   struct Impl;
   explicit Connection(std::unique_ptr<Impl> impl);
 

@@ -22,22 +22,11 @@ namespace upsert {
 namespace {
 
 using testing::Engine;
+using testing::error_of;
 using testing::execute_once;
 
 Connection open_mariadb() {
   return connect(testing::engine_url(Engine::mariadb));
-}
-
-// The category of the Error that `work` throws; fails the test when it throws nothing.
-template <class F>
-Error error_of(F&& work) {
-  try {
-    work();
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "expected an upsert::Error";
-  return Error(ErrorCategory::internal, "no error was thrown");
 }
 
 // "%75%70..." for "up...": percent-encodes every byte, so the URL decoder has to do all the work.

@@ -92,18 +92,6 @@ void terminate_backend(Connection& admin, std::int64_t pid) {
   ASSERT_TRUE(rows[0][0].as<bool>()) << "pg_terminate_backend(" << pid << ") failed";
 }
 
-// Runs `f`, which must throw upsert::Error; returns it.
-template <class F>
-Error thrown_error(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "expected an upsert::Error, got none";
-  return Error(ErrorCategory::internal, "no error thrown");
-}
-
 bool contains(const std::string& text, const std::string& fragment) {
   return text.find(fragment) != std::string::npos;
 }
@@ -136,7 +124,7 @@ TEST(PostgresUrl, UnixSocketThroughHostParameter) {
 }
 
 TEST(PostgresUrl, UnreachablePortIsConnectionErrorWithoutThePassword) {
-  Error e = thrown_error([] { connect("postgresql://upsert:s3cret@127.0.0.1:1/upsert_test"); });
+  Error e = error_of([] { connect("postgresql://upsert:s3cret@127.0.0.1:1/upsert_test"); });
   EXPECT_EQ(category_name(e.category()), "connection") << e.what();
   EXPECT_EQ(e.engine_code(), "08001");
   EXPECT_TRUE(contains(e.what(), "cannot connect to PostgreSQL at postgresql://upsert:***@127.0.0.1:1")) << e.what();
@@ -155,7 +143,7 @@ TEST(PostgresUrl, MessagesMaskPasswords) {
 TEST(PostgresUrl, ASyntaxErrorAboutAPercentEncodedByteStaysValidUtf8) {
   // libpq names the parameter it cannot read percent-decoded: "%de" becomes the lone byte 0xDE.
   // Found by fuzz_url: the message carried that byte, invalid UTF-8 in a terminal or a JSON log.
-  Error e = thrown_error([] { detail::postgres::check_url_syntax("postgresql://h/db?sslmo%de=disable"); });
+  Error e = error_of([] { detail::postgres::check_url_syntax("postgresql://h/db?sslmo%de=disable"); });
   EXPECT_EQ(category_name(e.category()), "invalid_argument") << e.what();
   EXPECT_TRUE(contains(e.what(), "sslmo\\xDE")) << e.what();
   EXPECT_FALSE(contains(e.what(), "\xde")) << e.what();
@@ -169,7 +157,7 @@ TEST(PostgresUrl, AHostListConnectsToTheFirstServerThatAnswers) {
   EXPECT_EQ(query_int(c, "SELECT 41 + 1"), 42);
   EXPECT_EQ(detail::postgres::redact_url("postgresql://u:secret@h1:5432,h2:5433/db"),
             "postgresql://u:***@h1:5432,h2:5433/db");
-  Error e = thrown_error([] { connect("postgresql://upsert:s3cret@127.0.0.1:1,127.0.0.1:2/upsert_test"); });
+  Error e = error_of([] { connect("postgresql://upsert:s3cret@127.0.0.1:1,127.0.0.1:2/upsert_test"); });
   EXPECT_EQ(category_name(e.category()), "connection") << e.what();
   EXPECT_FALSE(contains(e.what(), "s3cret")) << e.what();
 }
@@ -177,14 +165,14 @@ TEST(PostgresUrl, AHostListConnectsToTheFirstServerThatAnswers) {
 TEST(PostgresUrl, MissingDatabaseIsConnectionErrorWithTheServersReason) {
   std::string url = pg_url();
   url = url.substr(0, url.rfind('/') + 1) + "no_such_database_here";
-  Error e = thrown_error([&] { connect(url); });
+  Error e = error_of([&] { connect(url); });
   EXPECT_EQ(category_name(e.category()), "connection") << e.what();
   EXPECT_TRUE(contains(e.what(), "no_such_database_here")) << e.what();
 }
 
 TEST(PostgresUrl, UnknownParameterIsInvalidArgument) {
   // The test server's own URL, so that nothing but the parameter can be wrong.
-  Error e = thrown_error([] { connect(with_parameter(pg_url(), "no_such_option=1")); });
+  Error e = error_of([] { connect(with_parameter(pg_url(), "no_such_option=1")); });
   EXPECT_EQ(category_name(e.category()), "invalid_argument") << e.what();
   EXPECT_TRUE(contains(e.what(), "no_such_option")) << e.what();
 }
@@ -309,7 +297,7 @@ TEST(PostgresTypes, IntegerBoundIntoDoubleColumn) {
 
 TEST(PostgresTypes, TextWithNulByteIsDataError) {
   Connection c = connect(pg_url());
-  Error e = thrown_error([&] { c.execute_sql(Sql{"SELECT $1", {std::string("a\0b", 3)}}); });
+  Error e = error_of([&] { c.execute_sql(Sql{"SELECT $1", {std::string("a\0b", 3)}}); });
   EXPECT_EQ(category_name(e.category()), "data") << e.what();
   EXPECT_TRUE(contains(e.what(), "NUL")) << e.what();
   // The connection is still usable: nothing was sent.
@@ -331,10 +319,10 @@ TEST(PostgresTypes, TimestamptzReadsAsUtcTimestamp) {
 
 TEST(PostgresTypes, ValueThatDoesNotParseIsDataErrorNamingTheColumn) {
   Connection c = connect(pg_url());
-  Error e = thrown_error([&] { c.query(Sql{"SELECT 'abc' AS word", {}}, {Type::int64}); });
+  Error e = error_of([&] { c.query(Sql{"SELECT 'abc' AS word", {}}, {Type::int64}); });
   EXPECT_EQ(category_name(e.category()), "data") << e.what();
   EXPECT_TRUE(contains(e.what(), "\"word\"")) << e.what();
-  Error bc = thrown_error([&] { c.query(Sql{"SELECT DATE '0044-03-15 BC'", {}}, {Type::date}); });
+  Error bc = error_of([&] { c.query(Sql{"SELECT DATE '0044-03-15 BC'", {}}, {Type::date}); });
   EXPECT_EQ(category_name(bc.category()), "data") << bc.what();
 }
 
@@ -842,7 +830,7 @@ TEST(PostgresBatch, OverflowInTheMiddleIsOverflowAndTheStatementLeavesNothing) {
   Upsert s = insert_into(t.table());
   for (std::int64_t k = 0; k < 1000; ++k) s.row({k, 2});  // key 500: near_max + 2 overflows
   s.on_conflict({"k"}).do_update(add_proposed({"n"}));
-  Error e = thrown_error([&] { c.execute_batch(s); });
+  Error e = error_of([&] { c.execute_batch(s); });
   EXPECT_EQ(category_name(e.category()), "overflow") << e.what();
   EXPECT_EQ(e.engine_code(), "22003");
   EXPECT_TRUE(contains(e.sql(), "unnest(")) << e.sql();
@@ -860,7 +848,7 @@ TEST(PostgresBatch, UniqueViolationOnAnotherKeyIsConstraint) {
                     .unique_key({"email"}));
   Connection c = connect(pg_url());
   Upsert s = insert_into(t.table()).rows({{1, "a@example.com", 1}, {2, "a@example.com", 1}});
-  Error e = thrown_error([&] { c.execute_batch(s.on_conflict({"id"}).do_update(add_proposed({"n"}))); });
+  Error e = error_of([&] { c.execute_batch(s.on_conflict({"id"}).do_update(add_proposed({"n"}))); });
   EXPECT_EQ(category_name(e.category()), "constraint") << e.what();
   EXPECT_EQ(e.engine_code(), "23505");
   EXPECT_EQ(query_int(c, "SELECT COUNT(*) FROM " + t.quoted()), 0);
@@ -871,14 +859,14 @@ TEST(PostgresBatch, TextPostgresqlCannotStoreIsDataError) {
   Connection c = connect(pg_url());
   // A NUL byte is refused before anything is sent, naming the column and the row's key.
   Upsert nul = insert_into(t.table()).rows({{"fine", "ok", 1}, {"bad", std::string("a\0b", 3), 1}});
-  Error e = thrown_error([&] { c.execute_batch(nul.on_conflict({"k"}).do_update(add_proposed({"n"}))); });
+  Error e = error_of([&] { c.execute_batch(nul.on_conflict({"k"}).do_update(add_proposed({"n"}))); });
   EXPECT_EQ(category_name(e.category()), "data") << e.what();
   EXPECT_TRUE(contains(e.what(), "NUL")) << e.what();
   EXPECT_TRUE(contains(e.what(), "\"v\"")) << e.what();
   EXPECT_TRUE(contains(e.what(), "\"bad\"")) << e.what();
   // Bytes that are not UTF-8: the server refuses them (22021).
   Upsert latin1 = insert_into(t.table()).rows({{"fine", "ok", 1}, {"bad", "caf\xe9", 1}});
-  Error bad = thrown_error([&] { c.execute_batch(latin1.on_conflict({"k"}).do_update(add_proposed({"n"}))); });
+  Error bad = error_of([&] { c.execute_batch(latin1.on_conflict({"k"}).do_update(add_proposed({"n"}))); });
   EXPECT_EQ(category_name(bad.category()), "data") << bad.what();
   EXPECT_EQ(bad.engine_code(), "22021");
   EXPECT_EQ(query_int(c, "SELECT COUNT(*) FROM " + t.quoted()), 0);
@@ -952,7 +940,7 @@ TEST(PostgresErrors, UniqueViolationOnAnotherKeyIsConstraint) {
     return insert_into(t.table()).row({id, "a@example.com", 1}).on_conflict({"id"}).do_update(add_proposed({"n"}));
   };
   c.execute(upsert(1));
-  Error e = thrown_error([&] { c.execute(upsert(2)); });
+  Error e = error_of([&] { c.execute(upsert(2)); });
   EXPECT_EQ(category_name(e.category()), "constraint") << e.what();
   EXPECT_EQ(e.engine_code(), "23505");
   EXPECT_TRUE(contains(e.sql(), "ON CONFLICT")) << e.sql();
@@ -965,7 +953,7 @@ TEST(PostgresErrors, BigintOverflowIsOverflowAndLeavesTheRow) {
   Connection c = connect(pg_url());
   const std::int64_t near_max = std::numeric_limits<std::int64_t>::max() - 1;
   c.execute(increment(t.table(), 1, near_max));
-  Error e = thrown_error([&] { c.execute(increment(t.table(), 1, 5)); });
+  Error e = error_of([&] { c.execute(increment(t.table(), 1, 5)); });
   EXPECT_EQ(category_name(e.category()), "overflow") << e.what();
   EXPECT_EQ(e.engine_code(), "22003");
   EXPECT_EQ(counter(c, t, 1), near_max);
@@ -974,7 +962,7 @@ TEST(PostgresErrors, BigintOverflowIsOverflowAndLeavesTheRow) {
 TEST(PostgresErrors, MissingTableIsSyntaxWithTheSql) {
   Connection c = connect(pg_url());
   const std::string sql = "SELECT * FROM no_such_table_here WHERE x = $1";
-  Error e = thrown_error([&] { c.execute_sql(Sql{sql, {1}}); });
+  Error e = error_of([&] { c.execute_sql(Sql{sql, {1}}); });
   EXPECT_EQ(category_name(e.category()), "syntax") << e.what();
   EXPECT_EQ(e.engine_code(), "42P01");
   EXPECT_EQ(e.sql(), sql);
@@ -983,7 +971,7 @@ TEST(PostgresErrors, MissingTableIsSyntaxWithTheSql) {
 
 TEST(PostgresErrors, BadTextForATypeIsData) {
   Connection c = connect(pg_url());
-  Error e = thrown_error([&] { c.execute_sql(Sql{"SELECT CAST($1 AS integer)", {"twelve"}}); });
+  Error e = error_of([&] { c.execute_sql(Sql{"SELECT CAST($1 AS integer)", {"twelve"}}); });
   EXPECT_EQ(category_name(e.category()), "data") << e.what();
   EXPECT_EQ(e.engine_code(), "22P02");
 }
@@ -994,12 +982,12 @@ TEST(PostgresErrors, AbortedTransactionSaysToRollBackAndCommitReportsTheCause) {
   c.begin();
   EXPECT_TRUE(c.in_transaction());
   c.execute(increment(t.table(), 1, 1));
-  Error first = thrown_error([&] { c.execute_sql(Sql{"SELECT * FROM no_such_table_here", {}}); });
+  Error first = error_of([&] { c.execute_sql(Sql{"SELECT * FROM no_such_table_here", {}}); });
   EXPECT_EQ(first.engine_code(), "42P01");
-  Error refused = thrown_error([&] { c.execute(increment(t.table(), 2, 1)); });
+  Error refused = error_of([&] { c.execute(increment(t.table(), 2, 1)); });
   EXPECT_EQ(refused.engine_code(), "25P02");
   EXPECT_TRUE(contains(refused.what(), "rollback()")) << refused.what();
-  Error commit = thrown_error([&] { c.commit(); });
+  Error commit = error_of([&] { c.commit(); });
   EXPECT_EQ(category_name(commit.category()), "syntax") << commit.what();
   EXPECT_TRUE(contains(commit.what(), "rolled the transaction back")) << commit.what();
   EXPECT_TRUE(contains(commit.what(), "no_such_table_here")) << commit.what();
@@ -1011,9 +999,9 @@ TEST(PostgresErrors, AbortedTransactionSaysToRollBackAndCommitReportsTheCause) {
 
 TEST(PostgresErrors, TransactionMisuseIsInvalidArgument) {
   Connection c = connect(pg_url());
-  EXPECT_EQ(category_name(thrown_error([&] { c.commit(); }).category()), "invalid_argument");
+  EXPECT_EQ(category_name(error_of([&] { c.commit(); }).category()), "invalid_argument");
   c.begin();
-  EXPECT_EQ(category_name(thrown_error([&] { c.begin(); }).category()), "invalid_argument");
+  EXPECT_EQ(category_name(error_of([&] { c.begin(); }).category()), "invalid_argument");
   c.rollback();
   EXPECT_FALSE(c.in_transaction());
   c.rollback();  // harmless outside a transaction
@@ -1069,7 +1057,7 @@ TEST(PostgresConnectionLoss, TerminatedSessionIsConnectionErrorAndReconnectRecov
 
   terminate_backend(t.admin(), backend_pid(c));
   // The driver finds the dead session before sending anything: safe to retry.
-  Error e = thrown_error([&] { execute_once(c, increment(t.table(), 1, 1)); });
+  Error e = error_of([&] { execute_once(c, increment(t.table(), 1, 1)); });
   EXPECT_EQ(category_name(e.category()), "connection") << e.what();
   EXPECT_EQ(e.engine_code(), "57P01");
   EXPECT_EQ(e.sqlstate(), "57P01");
@@ -1093,7 +1081,7 @@ TEST(PostgresConnectionLoss, LossInsideTransactionLosesTheTransactionAndTransact
   c.begin();
   c.execute(increment(t.table(), 1, 1));
   terminate_backend(t.admin(), backend_pid(c));
-  Error e = thrown_error([&] { c.execute(increment(t.table(), 2, 1)); });
+  Error e = error_of([&] { c.execute(increment(t.table(), 2, 1)); });
   EXPECT_EQ(category_name(e.category()), "connection") << e.what();
   EXPECT_TRUE(contains(e.what(), "run the whole transaction again")) << e.what();
   EXPECT_TRUE(c.in_transaction()) << "the caller still has to end the transaction it began";
@@ -1106,7 +1094,7 @@ TEST(PostgresConnectionLoss, LossInsideTransactionLosesTheTransactionAndTransact
   c.begin();
   c.execute(increment(t.table(), 1, 1));
   terminate_backend(t.admin(), backend_pid(c));
-  Error commit = thrown_error([&] { c.commit(); });
+  Error commit = error_of([&] { c.commit(); });
   EXPECT_EQ(category_name(commit.category()), "connection") << commit.what();
   EXPECT_FALSE(c.in_transaction());
   EXPECT_EQ(counter(t.admin(), t, 1), std::nullopt);
@@ -1138,7 +1126,7 @@ void terminate_when_active(std::int64_t pid) {
 TEST(PostgresConnectionLoss, SessionEndedWhileAStatementRunsIsOutcomeUnknownAndNotRetried) {
   Connection c = connect(pg_url());
   std::thread killer(terminate_when_active, backend_pid(c));
-  Error e = thrown_error([&] { c.execute_sql(Sql{"SELECT pg_sleep(30)", {}}); });
+  Error e = error_of([&] { c.execute_sql(Sql{"SELECT pg_sleep(30)", {}}); });
   killer.join();
   // Sent in autocommit: for all the client can know, it committed.
   EXPECT_EQ(category_name(e.category()), "outcome_unknown") << e.what();
@@ -1152,7 +1140,7 @@ TEST(PostgresConnectionLoss, SessionEndedWhileAStatementRunsIsOutcomeUnknownAndN
   c.reconnect();
   c.begin();
   std::thread tx_killer(terminate_when_active, backend_pid(c));
-  Error in_tx = thrown_error([&] { c.execute_sql(Sql{"SELECT pg_sleep(30)", {}}); });
+  Error in_tx = error_of([&] { c.execute_sql(Sql{"SELECT pg_sleep(30)", {}}); });
   tx_killer.join();
   EXPECT_EQ(category_name(in_tx.category()), "connection") << in_tx.what();
   c.rollback();

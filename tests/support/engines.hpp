@@ -152,6 +152,18 @@ inline void drop_table(Connection& c, const std::string& name) {
 }
 
 // Runs `sql` and returns the first column of the first row as int64 (e.g. SELECT SUM(...)).
+// The upsert::Error that `work` throws; fails the test when it throws nothing.
+template <class F>
+Error error_of(F&& work) {
+  try {
+    work();
+  } catch (const Error& e) {
+    return e;
+  }
+  ADD_FAILURE() << "expected an upsert::Error, got none";
+  return Error(ErrorCategory::internal, "no error was thrown");
+}
+
 inline std::int64_t query_int(Connection& c, const std::string& sql) {
   auto rows = c.query(Sql{sql, {}}, {Type::int64});
   if (rows.empty() || rows[0].empty() || rows[0][0].is_null()) return 0;

@@ -187,14 +187,22 @@ ExecResult execute_row_by_row(Driver& driver, const Upsert& statement, const Ren
   }
 }
 
+// True when the statement's result needs each row's outcome (the inserted flag, or RETURNING rows
+// the engine's RETURNING would get wrong), which execute_row_by_row provides.
+bool needs_outcomes(const Upsert& statement, Dialect dialect) {
+  const bool has_columns = !statement.returning_columns().empty();
+  return statement.returns_inserted_flag() ||
+         (has_columns && (dialect == Dialect::mysql || may_leave_rows_untouched(statement)));
+}
+
 class MysqlStrategy final : public UpsertStrategy {
  public:
+  bool runs_as_rendered(const Upsert& statement, Dialect dialect) const override {
+    return !needs_outcomes(statement, dialect);
+  }
+
   ExecResult execute(Driver& driver, const Upsert& statement, const RenderOptions& options) override {
-    const bool has_columns = !statement.returning_columns().empty();
-    const bool needs_outcomes =
-        statement.returns_inserted_flag() ||
-        (has_columns && (driver.dialect() == Dialect::mysql || may_leave_rows_untouched(statement)));
-    if (!needs_outcomes) return UpsertStrategy::execute(driver, statement, options);
+    if (!needs_outcomes(statement, driver.dialect())) return UpsertStrategy::execute(driver, statement, options);
     return execute_row_by_row(driver, statement, options);
   }
 

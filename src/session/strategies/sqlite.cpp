@@ -133,6 +133,10 @@ ExecResult execute_with_inserted_flag(Driver& driver, const Upsert& statement, c
 
 class SqliteStrategy final : public UpsertStrategy {
  public:
+  bool runs_as_rendered(const Upsert& statement, Dialect /*dialect*/) const override {
+    return !statement.returns_inserted_flag();
+  }
+
   ExecResult execute(Driver& driver, const Upsert& statement, const RenderOptions& options) override {
     if (statement.returns_inserted_flag()) return execute_with_inserted_flag(driver, statement, options);
     return UpsertStrategy::execute(driver, statement, options);

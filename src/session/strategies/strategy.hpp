@@ -37,6 +37,9 @@ class UpsertStrategy {
 
   // Runs an upsert once (no retry).
   virtual ExecResult execute(Driver& driver, const Upsert& statement, const RenderOptions& options);
+  // True when execute() renders `statement` and runs it as it is (no read-back, no per-row
+  // outcomes), so a prepared upsert may send its SQL directly.
+  virtual bool runs_as_rendered(const Upsert& /*statement*/, Dialect /*dialect*/) const { return true; }
   // Runs one statement of a planned batch (rows merged, sorted, within max_parameters()) once, in
   // the engine's fastest correct form.
   virtual ExecResult execute_batch_statement(Driver& driver, const Upsert& statement, const RenderOptions& options) {
