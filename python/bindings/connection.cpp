@@ -41,6 +41,14 @@ std::vector<Value> params_from_python(const py::object& params) {
   return out;
 }
 
+// A PreparedUpsert with the Python connection it belongs to (kept alive, and its lock and fork
+// checks taken on every call).
+struct PyPrepared {
+  py::object owner;
+  PyConnection* connection;
+  PreparedUpsert prepared;
+};
+
 }  // namespace
 
 std::uint64_t fork_generation() {
@@ -120,7 +128,33 @@ void bind_connection(py::module_& m) {
       .def_property_readonly(
           "rows", [](const BatchResult& r) { return python_rows(r.rows); },
           "With RETURNING: per input row, the returned row of the merged row that carried it.");
+  py::class_<PyPrepared>(m, "PreparedUpsert",
+                         "An upsert shape rendered once for its connection (Connection.prepare): execute() takes a "
+                         "row's values.")
+      .def(
+          "execute",
+          [](PyPrepared& p, py::handle row) {
+            const Row values = row_from_python(row);
+            return p.connection->call([&](Connection&) { return p.prepared.execute(values); });
+          },
+          py::arg("row"),
+          "Runs the upsert with one row (a tuple or list in insert-column order), checked as execute() checks it; "
+          "retried on transient errors outside a transaction.")
+      .def_property_readonly(
+          "width", [](const PyPrepared& p) { return p.prepared.width(); }, "The number of values a row takes.")
+      .def_property_readonly(
+          "sql", [](const PyPrepared& p) { return p.prepared.sql(); }, "The SQL sent per call.");
   py::class_<PyConnection>(m, "Connection", "A connection to one database; see upsert.connect().")
+      .def(
+          "prepare",
+          [](py::object self, const Upsert& shape) {
+            PyConnection& c = self.cast<PyConnection&>();
+            PreparedUpsert prepared = c.call([&](Connection& db) { return db.prepare(shape); });
+            return PyPrepared{self, &c, std::move(prepared)};
+          },
+          py::arg("shape"),
+          "Renders `shape` (its rows, if any, are ignored) once for this connection; the PreparedUpsert runs it "
+          "with one row's values per call.")
       .def(
           "execute",
           [](PyConnection& c, const Upsert& statement, py::object rows) {

@@ -26,6 +26,7 @@ from upsert._upsert import (  # noqa: F401
     CounterWriter,
     Dialect,
     Expr,
+    PreparedUpsert,
     Result,
     Table,
     Type,

@@ -113,6 +113,31 @@ def test_returning_with_inserted_flag(url, table_name):
         drop(url, table_name)
 
 
+def test_a_prepared_upsert_takes_only_values(url, table_name):
+    table = ab_table(table_name)
+    try:
+        with upsert.connect(url) as db:
+            db.create_table(table)
+            prepared = db.prepare(counting(table).returning(["participants"], inserted=True))
+            assert prepared.width == 5 and "participants" in prepared.sql
+            assert prepared.execute((1, "A", 1, 3, 0)).rows == [(3, True)]
+            assert prepared.execute([1, "A", 1, 4, 0]).rows == [(7, False)]
+            with pytest.raises(upsert.InvalidArgumentError, match="takes 5 values"):
+                prepared.execute((1, "A", 1))
+            with pytest.raises(upsert.InvalidArgumentError, match="participants"):
+                prepared.execute((1, "A", 1, "three", 0))
+            plain = db.prepare(counting(table))
+            for _ in range(100):
+                plain.execute((1, "A", 1, 1, 0))
+            got = db.query(f"SELECT participants FROM {upsert.quote_identifier(table_name, db.dialect)}",
+                           types=[T.int64])
+        assert got == [(107,)]
+        with pytest.raises(upsert.InvalidArgumentError, match="closed"):
+            plain.execute((1, "A", 1, 1, 0))
+    finally:
+        drop(url, table_name)
+
+
 def test_transaction_commits_and_rolls_back(url, table_name):
     table = ab_table(table_name)
     try:
