@@ -79,6 +79,10 @@ using PendingMap = std::unordered_map<Row, Row, KeyHash, KeyEqual>;
 struct alignas(64) Shard {
   std::mutex mutex;
   PendingMap pending;
+  // add() calls this shard took, and of those the ones merged into a pending key. Counted here,
+  // under the lock add() holds anyway: one shared atomic counter for all producers was 41% of
+  // add()'s samples with 8 producers (perf annotate: the cache line moving between cores).
+  std::uint64_t accepted = 0, merged = 0;
 };
 
 constexpr std::size_t shard_count = 64;
@@ -147,14 +151,13 @@ struct CounterWriter::Impl {
   std::uint64_t completed = 0;
   bool closing = false;
   std::atomic<bool> closed{false};
-  std::atomic<int> active_adds{0};
   std::thread flusher;
 
   std::mutex failures_mutex;
   std::vector<WriterFailure> failures;
 
-  std::atomic<std::uint64_t> accepted{0}, merged{0}, refused{0}, flushes{0}, flushed_rows{0}, statements{0}, retries{0},
-      failed_keys{0}, ledger_checks{0};
+  std::atomic<std::uint64_t> refused{0}, flushes{0}, flushed_rows{0}, statements{0}, retries{0}, failed_keys{0},
+      ledger_checks{0};
   std::atomic<std::int64_t> last_latency_us{0}, max_latency_us{0};
 };
 
@@ -196,15 +199,10 @@ CounterWriter::Impl::Impl(Connection c, std::shared_ptr<const Table> t, CounterW
 }
 
 bool CounterWriter::Impl::add(std::span<const Value> key, std::span<const Value> values) {
-  // close() waits for adds in flight before its last drain, so nothing accepted is left behind.
-  struct InFlight {
-    std::atomic<int>& count;
-    explicit InFlight(std::atomic<int>& c) : count(c) { ++count; }
-    ~InFlight() { --count; }
-  } in_flight(active_adds);
-  if (closed.load()) {
-    throw Error(ErrorCategory::invalid_argument, "add() after close(): the writer no longer accepts increments");
-  }
+  const auto after_close = [] {
+    return Error(ErrorCategory::invalid_argument, "add() after close(): the writer no longer accepts increments");
+  };
+  if (closed.load(std::memory_order_relaxed)) throw after_close();
   if (key.size() != key_columns.size() || values.size() != value_columns.size()) {
     throw Error(
         ErrorCategory::invalid_argument,
@@ -219,6 +217,9 @@ bool CounterWriter::Impl::add(std::span<const Value> key, std::span<const Value>
   Shard& shard = shards[h % shard_count];
   {
     std::unique_lock lock(shard.mutex);
+    // Checked again under the shard lock: close() sets `closed` before its last cut, which takes
+    // every shard lock, so an add() either lands before that cut or sees `closed` here.
+    if (closed.load()) throw after_close();
     auto it = shard.pending.find(key);
     if (it != shard.pending.end()) {
       Row& stored = it->second;
@@ -230,8 +231,8 @@ bool CounterWriter::Impl::add(std::span<const Value> key, std::span<const Value>
         scratch[i] = detail::combine(aggregates[i].aggregate, stored[i], values[i]);
       }
       for (std::size_t i = 0; i < values.size(); ++i) std::swap(stored[i], scratch[i]);
-      ++merged;
-      ++accepted;
+      ++shard.merged;
+      ++shard.accepted;
       return true;
     }
     if (pending_keys.load(std::memory_order_relaxed) >= options.max_pending_keys) {
@@ -255,8 +256,8 @@ bool CounterWriter::Impl::add(std::span<const Value> key, std::span<const Value>
       return add(key, values);  // the key may have become pending meanwhile
     }
     shard.pending.emplace(Row(key.begin(), key.end()), Row(values.begin(), values.end()));
+    ++shard.accepted;
   }
-  ++accepted;
   if (pending_keys.fetch_add(1, std::memory_order_relaxed) + 1 == options.flush_at_pending_keys) {
     std::lock_guard schedule(schedule_mutex);
     ++requested;
@@ -360,9 +361,6 @@ void CounterWriter::Impl::run_flush_thread() {
     const std::uint64_t serving = requested;
     const bool last_round = closing;
     schedule.unlock();
-    if (last_round) {
-      while (active_adds.load() > 0) std::this_thread::yield();
-    }
     // A checkpointed writer writes only its caller's cuts; any other writer cuts here.
     if (!options.checkpointed) seal(std::nullopt);
     write_sealed(take_sealed());
@@ -574,8 +572,11 @@ WriterStats CounterWriter::close() {
 
 WriterStats CounterWriter::stats() const {
   WriterStats s;
-  s.accepted = impl_->accepted;
-  s.merged = impl_->merged;
+  for (Shard& shard : impl_->shards) {
+    std::lock_guard lock(shard.mutex);
+    s.accepted += shard.accepted;
+    s.merged += shard.merged;
+  }
   s.refused = impl_->refused;
   s.flushes = impl_->flushes;
   s.flushed_rows = impl_->flushed_rows;

@@ -97,6 +97,34 @@ TEST_P(Writer, EightProducersOfAMillionIncrementsLoseNothing) {
   EXPECT_GT(s.merged, s.accepted / 3) << "the three hot tests' increments were not coalesced";
 }
 
+// close() while producers are adding: every add() that returned true is written, the later ones
+// throw. (add() checks `closed` under its shard lock; close()'s last cut takes every shard lock.)
+TEST_P(Writer, AddsRacingCloseAreWrittenOrRefusedNeverLost) {
+  for (int round = 0; round < 5; ++round) {
+    auto t = hourly();
+    CounterWriter writer(open_another(), t, counting());
+    std::atomic<std::int64_t> taken{0};
+    std::vector<std::thread> producers;
+    for (int p = 0; p < 4; ++p) {
+      producers.emplace_back([&, p] {
+        try {
+          for (std::int64_t i = 0;; ++i) {
+            if (writer.add({(i * 4 + p) % 5000, "x"}, {1, 0})) ++taken;
+          }
+        } catch (const Error& e) {
+          EXPECT_NE(std::string(e.what()).find("after close"), std::string::npos) << e.what();
+        }
+      });
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20 + 10 * round));
+    const WriterStats s = writer.close();
+    for (auto& th : producers) th.join();
+    EXPECT_EQ(static_cast<std::int64_t>(s.accepted), taken.load());
+    EXPECT_EQ(sum_of(*t, "participants"), taken.load()) << "round " << round;
+    EXPECT_GT(taken.load(), 0);
+  }
+}
+
 TEST_P(Writer, AnOverflowingKeyIsReportedAndEveryOtherKeyIsWritten) {
   auto t = hourly();
   const std::int64_t near_max = std::numeric_limits<std::int64_t>::max() - 1;
