@@ -27,17 +27,22 @@ namespace upsert::detail {
 // mutex with a condition variable, not std::timed_mutex: libstdc++ takes a timed mutex with
 // pthread_mutex_clocklock, which GCC 12's ThreadSanitizer does not intercept, so it saw every
 // release as the unlock of an unlocked mutex and could not check what the turn protects.
+// A waiter first polls with short sleeps (a free turn goes to whoever asks); after `patience` it
+// queues, and then every release hands the turn to a queued waiter.
 class WriteTurn {
  public:
+  /// How long a waiter polls before it queues for a hand-over.
+  static constexpr std::chrono::milliseconds patience{20};
   /// Takes the turn, waiting at most `timeout`; false when another connection kept it that long.
   bool take(std::chrono::milliseconds timeout);
-  /// Hands the turn back and wakes one waiter.
+  /// Hands the turn back, to a queued waiter if there is one.
   void give_back() noexcept;
 
  private:
   std::mutex mutex_;
   std::condition_variable given_back_;
   bool taken_ = false;
+  int patient_ = 0;  // waiters queued on given_back_
 };
 
 /// A Driver over one SQLite database file (or a private in-memory database).
