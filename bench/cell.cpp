@@ -629,6 +629,7 @@ void run_threads(const CellSpec& spec, const CellContext& cell, Connection& admi
   if (writer_stats) {
     result.writer_statements = writer_stats->statements;
     result.writer_flushes = writer_stats->flushes;
+    result.writer_flushed_rows = writer_stats->flushed_rows;
     result.library_retries += writer_stats->retries;
     if (result.failure.empty() && writer_stats->accepted != result.events) {
       result.failure = fmt::format("the writer accepted {} increments, the producers sent {}", writer_stats->accepted,
@@ -690,6 +691,7 @@ CellResult merge_rounds(const std::vector<CellResult>& rounds) {
     merged.library_retries += r.library_retries;
     merged.writer_statements += r.writer_statements;
     merged.writer_flushes += r.writer_flushes;
+    merged.writer_flushed_rows += r.writer_flushed_rows;
     merged.round_rates.push_back(r.increments_per_s);
     merged.call_micros.insert(merged.call_micros.end(), r.call_micros.begin(), r.call_micros.end());
   }

@@ -85,6 +85,7 @@ struct CellResult {
   std::uint64_t library_retries = 0;                 ///< retries inside the library (Connection, writer)
   std::uint64_t writer_statements = 0;               ///< writer: database statements (ledger included)
   std::uint64_t writer_flushes = 0;                  ///< writer: flushes that wrote something
+  std::uint64_t writer_flushed_rows = 0;             ///< writer: rows written (a key once per flush)
   std::vector<double> round_rates;                   ///< increments/s of each round, in run order
   double increments_per_s = 0;                       ///< the median of round_rates
   std::vector<float> call_micros;                    ///< every apply() call's wall time, microseconds

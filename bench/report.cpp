@@ -181,7 +181,8 @@ std::string remarks(const CellResult& r) {
     parts.push_back(fmt::format("rounds {}..{}", with_commas(*low), with_commas(*high)));
   }
   if (r.spec.arm == Arm::writer && r.seconds > 0) {
-    parts.push_back(fmt::format("{} db statements/s ({} flushes)",
+    parts.push_back(fmt::format("{} rows flushed/s, {} db statements/s ({} flushes)",
+                                with_commas(static_cast<double>(r.writer_flushed_rows) / r.seconds),
                                 with_commas(static_cast<double>(r.writer_statements) / r.seconds), r.writer_flushes));
   }
   if (!r.error_codes.empty()) parts.push_back(error_summary(r));
@@ -368,7 +369,8 @@ void write_json(const std::filesystem::path& file, const RunInfo& run, const std
         "\"ratio_to_raw\": {}, \"verified\": {}, \"errors\": {}, \"error_codes\": {{{}}}, \"library_retries\": {}, "
         "\"round_rates\": [{:.1f}], \"events\": {}, \"conversions\": {}, \"seconds\": {:.4f}, \"writer_statements\": "
         "{}, "
-        "\"writer_statements_per_s\": {}, \"call_events\": {}, \"call_p50_us\": {:.1f}, \"call_p99_us\": {:.1f}, "
+        "\"writer_statements_per_s\": {}, \"writer_flushed_rows_per_s\": {}, \"call_events\": {}, \"call_p50_us\": "
+        "{:.1f}, \"call_p99_us\": {:.1f}, "
         "\"failure\": {}}}{}\n",
         json_string(engine_name(r.spec.engine)), json_string(workload_name(r.spec.workload)),
         json_string(arm_name(r.spec.arm)), r.spec.threads, r.verified ? fmt::format("{:.1f}", r.rate()) : "null",
@@ -376,6 +378,9 @@ void write_json(const std::filesystem::path& file, const RunInfo& run, const std
         r.library_retries, fmt::join(r.round_rates, ", "), r.events, r.conversions, r.seconds, r.writer_statements,
         r.spec.arm == Arm::writer && r.seconds > 0
             ? fmt::format("{:.1f}", static_cast<double>(r.writer_statements) / r.seconds)
+            : "null",
+        r.spec.arm == Arm::writer && r.seconds > 0
+            ? fmt::format("{:.1f}", static_cast<double>(r.writer_flushed_rows) / r.seconds)
             : "null",
         calls_events(r.spec.arm), call_latency(r, 0.5), call_latency(r, 0.99),
         r.verified ? "null" : json_string(r.failure), i + 1 < results.size() ? "," : "");
@@ -480,10 +485,15 @@ std::string cell_line(const CellResult& cell, const std::vector<CellResult>& res
     return fmt::format("{:<8} {:<7} {:<7} {:>2} threads: FAILED {}", engine_name(s.engine), workload_name(s.workload),
                        arm_name(s.arm), s.threads, cell.failure);
   }
-  return fmt::format("{:<8} {:<7} {:<7} {:>2} threads: {:>12}/s  {:>6}x raw  verified  errors {}{}",
+  const std::string flushed =
+      s.arm == Arm::writer && cell.seconds > 0
+          ? fmt::format("  rows flushed {}/s",
+                        with_commas(static_cast<double>(cell.writer_flushed_rows) / cell.seconds))
+          : "";
+  return fmt::format("{:<8} {:<7} {:<7} {:>2} threads: {:>12}/s  {:>6}x raw  verified  errors {}{}{}",
                      engine_name(s.engine), workload_name(s.workload), arm_name(s.arm), s.threads,
                      with_commas(cell.rate()), format_ratio(ratio_to_raw(cell, results)), cell.errors,
-                     cell.error_codes.empty() ? "" : " (" + error_summary(cell) + ")");
+                     cell.error_codes.empty() ? "" : " (" + error_summary(cell) + ")", flushed);
 }
 
 }  // namespace upsert::bench

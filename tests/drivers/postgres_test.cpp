@@ -22,6 +22,7 @@
 
 #include "drivers/postgres/error.hpp"
 #include "drivers/postgres/url.hpp"
+#include "render/fixtures.hpp"
 #include "support/engines.hpp"
 
 namespace upsert::testing {
@@ -717,14 +718,7 @@ TEST(PostgresBatch, ReturningMapsToInputRowsWithTheInsertedFlag) {
 }
 
 Table ab_hourly_table(const std::string& stem) {
-  return Table(unique_table_name(stem))
-      .column("ab_test_id", Type::int64)
-      .column("version", Type::text)
-      .column("date", Type::date)
-      .column("hour", Type::int64)
-      .column("participants", Type::int64, default_value(0), not_null)
-      .column("conversions", Type::int64, default_value(0), not_null)
-      .unique_key({"ab_test_id", "version", "date", "hour"});
+  return ab_table(unique_table_name(stem));
 }
 
 // Row i of an A/B key space: 4 versions (one of them awkward text) x 30 days x 24 hours per test.

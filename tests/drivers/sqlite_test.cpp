@@ -17,6 +17,7 @@
 
 #include "drivers/sqlite/connection.hpp"
 #include "drivers/sqlite/error.hpp"
+#include "render/fixtures.hpp"
 #include "session/engines.hpp"
 #include "session/session.hpp"
 #include "support/engines.hpp"
@@ -188,14 +189,7 @@ TEST(SqliteOpen, ServerVersionAndReconnectToTheSameFile) {
 
 TEST(SqliteDdl, CreateTableMakesAStrictTableAndIsIdempotent) {
   Connection c = connect("sqlite:" + fresh_sqlite_path());
-  Table ab = Table(unique_table_name("ab_hourly"))
-                 .column("ab_test_id", Type::int64)
-                 .column("version", Type::text)
-                 .column("date", Type::date)
-                 .column("hour", Type::int64)
-                 .column("participants", Type::int64, default_value(0), not_null)
-                 .column("conversions", Type::int64, default_value(0), not_null)
-                 .unique_key({"ab_test_id", "version", "date", "hour"});
+  Table ab = ab_table(unique_table_name("ab_hourly"));
   c.create_table(ab);
   c.create_table(ab);
   auto strict = c.query(Sql{"SELECT strict FROM pragma_table_list WHERE name = ?1", {ab.name()}}, {Type::int64});

@@ -11,8 +11,8 @@
 namespace upsert::testing {
 
 // The A/B table of the README: hourly participants and conversions per test version.
-inline Table ab_table() {
-  return Table("ab_hourly")
+inline Table ab_table(const std::string& name = "ab_hourly") {
+  return Table(name)
       .column("ab_test_id", Type::int64)
       .column("version", Type::text)
       .column("date", Type::date)
