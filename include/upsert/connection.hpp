@@ -72,6 +72,12 @@ class UPSERT_EXPORT PreparedUpsert {
   friend class Connection;
   struct State;
   explicit PreparedUpsert(std::unique_ptr<State> state);
+  // True when `statement` is this shape (rows aside): Connection::execute keeps the shapes it ran.
+  bool has_shape(const Upsert& statement) const;
+  // True when calls send the kept SQL; false when they run through the engine's strategy.
+  bool sends_kept_sql() const;
+  // execute(), with `row` numbering the row in error messages (0: no number).
+  ExecResult run(std::span<const Value> values, std::size_t row);
   std::unique_ptr<State> state_;
 };
 
@@ -86,7 +92,8 @@ class UPSERT_EXPORT Connection {
   Dialect dialect() const;
   /// The server's version string.
   std::string server_version();
-  /// Runs an upsert; outside a transaction a retryable error is retried per the policy.
+  /// Runs an upsert; outside a transaction a retryable error is retried per the policy. A one-row
+  /// upsert of a shape this connection ran lately (8 shapes kept) is not rendered again.
   ExecResult execute(const Upsert& statement);
   /// Renders `shape` (its rows, if any, are ignored) once for this connection: the returned object
   /// runs it with one row's values per call.

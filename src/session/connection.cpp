@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <mutex>
 #include <optional>
 #include <unordered_map>
@@ -44,6 +45,7 @@ bool Connection::in_transaction() const {
 }
 void Connection::set_render_options(RenderOptions options) {
   impl_->render_options = options;
+  impl_->shapes.clear();  // rendered with the old options
 }
 void Connection::set_retry_policy(RetryPolicy policy) {
   impl_->retry_policy = policy;
@@ -118,7 +120,37 @@ const std::vector<std::string>& Connection::warnings() const {
   return impl_->warnings;
 }
 
+namespace {
+
+// How many one-row shapes a connection keeps: an application repeats a few.
+constexpr std::size_t kept_shapes = 8;
+
+}  // namespace
+
 ExecResult Connection::execute(const Upsert& statement) {
+  // A one-row upsert of a shape run lately is sent with the shape's kept SQL: no rendering. A new
+  // shape is prepared and kept; one that does not prepare goes the rendering way, which says why.
+  const auto& rows = statement.row_values();
+  if (rows.size() == 1 && rows[0].size() == statement.insert_columns().size()) {
+    auto& shapes = impl_->shapes;
+    auto found =
+        std::find_if(shapes.begin(), shapes.end(), [&](const PreparedUpsert& p) { return p.has_shape(statement); });
+    if (found == shapes.end()) {
+      std::optional<PreparedUpsert> made;
+      try {
+        made = prepare(statement);
+      } catch (const Error&) {
+      }
+      if (made) {
+        if (shapes.size() == kept_shapes) shapes.pop_back();
+        found = shapes.insert(shapes.begin(), std::move(*made));
+      }
+    } else if (found != shapes.begin()) {
+      std::rotate(shapes.begin(), found, found + 1);
+      found = shapes.begin();
+    }
+    if (found != shapes.end() && found->sends_kept_sql()) return found->run(rows[0], 1);
+  }
   impl_->check_table(statement.table());
   return impl_->with_retry([&] { return impl_->strategy->execute(*impl_->driver, statement, impl_->render_options); });
 }

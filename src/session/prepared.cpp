@@ -14,6 +14,7 @@
 #include "session/session.hpp"
 #include "session/strategies/strategy.hpp"
 #include "statement/rows.hpp"
+#include "statement/shape.hpp"
 #include "statement/validate.hpp"
 #include "upsert/connection.hpp"
 #include "upsert/error.hpp"
@@ -96,7 +97,19 @@ PreparedUpsert Connection::prepare(const Upsert& shape) {
   return PreparedUpsert(std::move(state));
 }
 
+bool PreparedUpsert::has_shape(const Upsert& statement) const {
+  return detail::same_shape(state_->shape, statement);
+}
+
+bool PreparedUpsert::sends_kept_sql() const {
+  return state_->direct;
+}
+
 ExecResult PreparedUpsert::execute(std::span<const Value> values) {
+  return run(values, 0);
+}
+
+ExecResult PreparedUpsert::run(std::span<const Value> values, std::size_t row) {
   State& s = *state_;
   if (values.size() != s.columns.size()) {
     throw Error(ErrorCategory::invalid_argument,
@@ -105,7 +118,7 @@ ExecResult PreparedUpsert::execute(std::span<const Value> values) {
                             s.shape.table().name(), s.columns.size(), values.size()));
   }
   for (std::size_t i = 0; i < values.size(); ++i) {
-    detail::validate_value(*s.columns[i], values[i], s.in_key[i], s.key_nulls_conflict, 0);
+    detail::validate_value(*s.columns[i], values[i], s.in_key[i], s.key_nulls_conflict, row);
   }
   Connection::Impl& c = *s.connection;
   if (!s.direct) {

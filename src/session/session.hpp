@@ -23,6 +23,8 @@ struct Connection::Impl {
   ConnectionStats stats;
   std::vector<std::string> warnings;
   std::unordered_map<std::string, detail::TableCheck> checked_tables;  // by table name
+  // The shapes execute() ran one-row upserts of, most recently used first (prepared.cpp).
+  std::vector<PreparedUpsert> shapes;
 
   // What the strategy found about `table` when this connection first wrote to it (cached; its
   // warnings are added to `warnings` then).

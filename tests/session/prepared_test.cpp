@@ -111,7 +111,83 @@ TEST_P(Prepared, JoinsTransactionsAndSurvivesAReconnect) {
   EXPECT_EQ(all_rows(*t), (std::vector<Row>{{1, "a", 1101, 0.0}}));
 }
 
+// execute() keeps the SQL of the one-row shapes it ran (8 of them) and sends a known shape without
+// rendering it: what it stores must be what rendering every call stores. Ten shapes (more than are
+// kept) differ only in a constant and a WHERE, the statements are built anew each call (equal, not
+// identical, expressions), and one statement object is reused with its update changed.
+TEST_P(Prepared, ExecuteOfAShapeItRanStoresWhatRenderingEachCallWould) {
+  auto kept = counters("shape_kept");
+  auto rendered = counters("shape_rendered");
+  auto shape = [](std::shared_ptr<const Table> t, int s) {
+    Upsert u = insert_into(std::move(t));
+    u.on_conflict({"k", "tag"})
+        .do_update({{"n", col("n") + proposed("n") + val(s)}, {"hi", greatest({col("hi"), proposed("hi")})}},
+                   col("n") < val(500 * (s + 1)));
+    return u;
+  };
+  auto by_rendering = [&](const Upsert& u) { db().execute_sql(render(u, db().dialect(), db().render_options())); };
+  for (int i = 0; i < 400; ++i) {
+    const int s = (i * 7) % 10;
+    const Row row{i % 5, i % 2 == 0 ? "a" : "bé", i, i % 3 == 0 ? Value() : Value(i * 0.5)};
+    db().execute(shape(kept, s).row(row));
+    by_rendering(shape(rendered, s).row(row));
+  }
+  Upsert reused = insert_into(kept);
+  Upsert reference = insert_into(rendered);
+  for (int i = 0; i < 40; ++i) {
+    const Row row{i % 3, "z", 1, 0.0};
+    auto update = [&](Upsert& u) -> Upsert& {
+      return u.clear_rows().row(row).do_update({{"n", col("n") + proposed("n") * val(i % 4 + 1)}});
+    };
+    db().execute(update(reused));
+    by_rendering(update(reference));
+  }
+  EXPECT_EQ(all_rows(*kept), all_rows(*rendered));
+}
+
+// The same statement object with another RETURNING list returns the new list.
+TEST_P(Prepared, ExecuteNoticesAChangedReturningList) {
+  auto t = counters("shape_returning");
+  Upsert u = insert_into(t);
+  u.on_conflict({"k", "tag"}).do_update({{"n", col("n") + proposed("n")}}).row(Row{1, "a", 5, 0.5});
+  u.returning({"n"});
+  EXPECT_EQ(db().execute(u).rows, (std::vector<Row>{{5}}));
+  u.returning({"k", "n"});
+  EXPECT_EQ(db().execute(u).rows, (std::vector<Row>{{1, 10}}));
+  u.returning({});
+  EXPECT_EQ(db().execute(u).rows, (std::vector<Row>{}));
+  EXPECT_EQ(all_rows(*t), (std::vector<Row>{{1, "a", 15, 0.5}}));
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, Prepared, ::testing::ValuesIn(all_engines()), EngineName());
+
+// MySQL/MariaDB refuse an upsert whose row could hit another unique key unless the render options
+// allow it: a shape kept while allowed must not outlive set_render_options() taking it back.
+class PreparedOnMariadb : public Prepared {};
+
+TEST_P(PreparedOnMariadb, ShapesKeptUnderOtherRenderOptionsAreForgotten) {
+  auto t = create(Table(unique_table_name("shape_options"))
+                      .column("id", Type::int64)
+                      .column("email", Type::text)
+                      .column("n", Type::int64, default_value(0), not_null)
+                      .primary_key({"id"})
+                      .unique_key({"email"}));
+  Upsert u = insert_into(t);
+  u.on_conflict({"id"}).do_update({{"n", col("n") + proposed("n")}}).row(Row{1, "a@x", 1});
+  RenderOptions options = db().render_options();
+  EXPECT_EQ(error_of([&] { db().execute(u); }).category(), ErrorCategory::unsupported);
+  options.allow_any_unique_key = true;
+  db().set_render_options(options);
+  db().execute(u);
+  db().execute(u);
+  options.allow_any_unique_key = false;
+  db().set_render_options(options);
+  const Error refused = error_of([&] { db().execute(u); });
+  EXPECT_EQ(refused.category(), ErrorCategory::unsupported) << refused.what();
+  EXPECT_EQ(all_rows(*t), (std::vector<Row>{{1, "a@x", 2}}));
+}
+
+INSTANTIATE_TEST_SUITE_P(Mariadb, PreparedOnMariadb, ::testing::Values(Engine::mariadb), EngineName());
 
 // The servers only: SQLite has no session a server could end.
 class PreparedOnServers : public Prepared {};
