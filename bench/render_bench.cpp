@@ -1,5 +1,6 @@
 // render-bench: how long upsert::render takes for the A/B upsert, one row and 1,000 rows, in each
-// of the six dialects. The target is under 2 microseconds for one row. The statements are built
+// of the six dialects. The targets are under 2 microseconds for one row (#7), then under 1 (#13),
+// measured quiet. The statements are built
 // once, outside the timed loop: only rendering (validation included) is measured.
 
 #include <benchmark/benchmark.h>
@@ -61,8 +62,8 @@ void register_all() {
   }
 }
 
-// The console output, then a verdict on the target (#7: one-row A/B render under 2 us) per
-// dialect. CPU time is judged: wall time on a shared, loaded machine includes other processes'.
+// The console output, then verdicts on the targets (one-row A/B render under 2 us, #7; under 1 us,
+// #13) per dialect. CPU time is judged: wall time on a shared, loaded machine includes other processes'.
 class TargetReporter : public benchmark::ConsoleReporter {
  public:
   // Colours only on a terminal: the output is also kept as render-bench.txt.
@@ -78,9 +79,10 @@ class TargetReporter : public benchmark::ConsoleReporter {
   }
   void Finalize() override {
     ConsoleReporter::Finalize();
-    std::printf("\nTarget: render the one-row A/B upsert in under 2 us (CPU time; ns):\n");
+    std::printf("\nTargets: render the one-row A/B upsert in under 2 us (#7) and under 1 us (#13) (CPU time; ns):\n");
     for (const auto& [name, cpu, wall] : one_row_) {
-      std::printf("  %-28s cpu %6.0f  wall %6.0f  %s\n", name.c_str(), cpu, wall, cpu < 2000 ? "met" : "MISSED");
+      std::printf("  %-28s cpu %6.0f  wall %6.0f  2 us %s  1 us %s\n", name.c_str(), cpu, wall,
+                  cpu < 2000 ? "met" : "MISSED", cpu < 1000 ? "met" : "MISSED");
     }
   }
 

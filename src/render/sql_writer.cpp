@@ -56,7 +56,7 @@ const DialectRules& rules_for(Dialect dialect) {
 
 SqlWriter::SqlWriter(const DialectRules& rules, const Table& table, RowNames names)
     : rules_(rules), table_(table), names_(std::move(names)) {
-  text_.reserve(512);
+  text_.reserve(1024);  // a one-row MERGE of six columns is 600 characters: grown, it is copied
 }
 
 SqlWriter& SqlWriter::operator<<(std::string_view text) {
@@ -243,11 +243,13 @@ void SqlWriter::greatest_least(const Expr& e) {
 }
 
 std::optional<Type> SqlWriter::type_of(const Expr& e) const {
-  // The statement was validated already, so every column may be read here.
-  std::vector<std::string> all_columns;
-  for (const auto& c : table_.columns()) all_columns.push_back(c.name);
-  const ExprScope scope{table_, &all_columns, "an arithmetic operand"};
-  return expression_type(e, scope);
+  // The statement was validated already, so every column may be read here. The list is made once
+  // per writer: expressions ask for types node by node.
+  if (all_columns_.empty()) {
+    all_columns_.reserve(table_.columns().size());
+    for (const auto& c : table_.columns()) all_columns_.push_back(c.name);
+  }
+  return expression_type(e, ExprScope{table_, &all_columns_, "an expression"});
 }
 
 std::string SqlWriter::arithmetic_null(const Expr& e) const {
@@ -313,11 +315,7 @@ SqlWriter& SqlWriter::value(const Expr& e, bool top) {
                "division by an expression: SQLite returns NULL on division by zero where PostgreSQL raises an "
                "error; divide by a non-zero constant value");
       }
-      // The statement was validated already, so every column may be read here.
-      std::vector<std::string> all_columns;
-      for (const auto& c : table_.columns()) all_columns.push_back(c.name);
-      const ExprScope scope{table_, &all_columns, "a division"};
-      const bool integral = expression_type(e, scope) == Type::int64;
+      const bool integral = type_of(e) == Type::int64;
       const std::string null_as = arithmetic_null(e);
       if (integral && rules_.integer_division == IntegerDivision::div_operator) {
         operands(" DIV ", e, false, top, null_as);
@@ -427,6 +425,7 @@ void write_insert_values(SqlWriter& w, const Upsert& s) {
   w.ident_list(s.insert_columns());
   w << ") VALUES ";
   const auto& rows = s.row_values();
+  w.reserve_params(rows.size() * s.insert_columns().size());
   for (std::size_t r = 0; r < rows.size(); ++r) {
     w << (r == 0 ? "(" : ", (");
     for (std::size_t i = 0; i < rows[r].size(); ++i) {

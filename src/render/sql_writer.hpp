@@ -82,6 +82,8 @@ class SqlWriter {
   SqlWriter& ident(std::string_view name);
   // A placeholder bound to `value`.
   SqlWriter& param(const Value& value);
+  // Room for `count` more parameters (a statement's rows), so they are not moved as they come.
+  void reserve_params(std::size_t count) { params_.reserve(params_.size() + count); }
   // An expression where a value is expected; `top` leaves out the outer parentheses.
   SqlWriter& value(const Expr& e, bool top = false);
   // An expression where a condition is expected.
@@ -127,6 +129,7 @@ class SqlWriter {
   std::string text_;
   std::vector<Value> params_;
   bool literals_ = false;
+  mutable std::vector<std::string> all_columns_;  // type_of's scope: every column of the table
 };
 
 // The insert column list and VALUES rows shared by INSERT-based dialects:

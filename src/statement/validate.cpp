@@ -86,6 +86,11 @@ void existing_columns(const Expr& e, std::set<std::string>& out) {
   for (const auto& a : e.args()) existing_columns(a, out);
 }
 
+std::string place_of(const ExprScope& scope) {
+  if (scope.named.empty()) return std::string(scope.where);
+  return fmt::format("{} \"{}\"", scope.where, scope.named);
+}
+
 std::optional<Type> expression_type(const Expr& e, const ExprScope& scope) {
   auto type_of = [&](const Expr& x) { return expression_type(x, scope); };
   const ExprNode& n = e.node();
@@ -94,15 +99,15 @@ std::optional<Type> expression_type(const Expr& e, const ExprScope& scope) {
     case ExprKind::proposed: {
       const Column& c = scope.table.column_named(n.column);
       if (scope.insert_columns == nullptr) {
-        throw invalid(
-            fmt::format("proposed(\"{}\") cannot appear in {}: there is no proposed row there", n.column, scope.where));
+        throw invalid(fmt::format("proposed(\"{}\") cannot appear in {}: there is no proposed row there", n.column,
+                                  place_of(scope)));
       }
       if (std::find(scope.insert_columns->begin(), scope.insert_columns->end(), n.column) ==
           scope.insert_columns->end()) {
         throw invalid(
             fmt::format("proposed(\"{}\") in {} reads a column the statement does not insert: add \"{}\" to the insert "
                         "columns",
-                        n.column, scope.where, n.column));
+                        n.column, place_of(scope), n.column));
       }
       return c.type;
     }
@@ -118,7 +123,7 @@ std::optional<Type> expression_type(const Expr& e, const ExprScope& scope) {
         auto t = type_of(a);
         if (t && !is_numeric(*t)) {
           throw invalid(
-              fmt::format("operator {} in {} needs numbers, got {}", op_name(n.kind), scope.where, type_label(t)));
+              fmt::format("operator {} in {} needs numbers, got {}", op_name(n.kind), place_of(scope), type_label(t)));
         }
         result = unify(result, t);
       }
@@ -134,10 +139,11 @@ std::optional<Type> expression_type(const Expr& e, const ExprScope& scope) {
       auto b = type_of(n.args[1]);
       if (a && b && !compatible(*a, *b)) {
         throw invalid(fmt::format("cannot compare {} with {} ({}) in {}", type_label(a), type_label(b), op_name(n.kind),
-                                  scope.where));
+                                  place_of(scope)));
       }
       if ((a == Type::bytes || b == Type::bytes) && n.kind != ExprKind::equal && n.kind != ExprKind::not_equal) {
-        throw invalid(fmt::format("bytes can only be compared for equality ({} in {})", op_name(n.kind), scope.where));
+        throw invalid(
+            fmt::format("bytes can only be compared for equality ({} in {})", op_name(n.kind), place_of(scope)));
       }
       return Type::boolean;
     }
@@ -147,7 +153,8 @@ std::optional<Type> expression_type(const Expr& e, const ExprScope& scope) {
       for (const auto& a : n.args) {
         auto t = type_of(a);
         if (t && *t != Type::boolean) {
-          throw invalid(fmt::format("{} in {} needs booleans, got {}", op_name(n.kind), scope.where, type_label(t)));
+          throw invalid(
+              fmt::format("{} in {} needs booleans, got {}", op_name(n.kind), place_of(scope), type_label(t)));
         }
       }
       return Type::boolean;
@@ -156,16 +163,17 @@ std::optional<Type> expression_type(const Expr& e, const ExprScope& scope) {
     case ExprKind::coalesce:
     case ExprKind::greatest:
     case ExprKind::least: {
-      if (n.args.empty()) throw invalid(fmt::format("{} in {} needs arguments", op_name(n.kind), scope.where));
+      if (n.args.empty()) throw invalid(fmt::format("{} in {} needs arguments", op_name(n.kind), place_of(scope)));
       std::optional<Type> result;
       for (const auto& a : n.args) {
         auto t = type_of(a);
         if (t && result && !compatible(*t, *result)) {
-          throw invalid(
-              fmt::format("{} in {} mixes {} and {}", op_name(n.kind), scope.where, type_label(result), type_label(t)));
+          throw invalid(fmt::format("{} in {} mixes {} and {}", op_name(n.kind), place_of(scope), type_label(result),
+                                    type_label(t)));
         }
         if (t && n.kind != ExprKind::coalesce && (*t == Type::boolean || *t == Type::bytes)) {
-          throw invalid(fmt::format("{} in {} cannot order {} values", op_name(n.kind), scope.where, type_label(t)));
+          throw invalid(
+              fmt::format("{} in {} cannot order {} values", op_name(n.kind), place_of(scope), type_label(t)));
         }
         result = unify(result, t);
       }
@@ -177,15 +185,16 @@ std::optional<Type> expression_type(const Expr& e, const ExprScope& scope) {
       auto add_result = [&](const Expr& r) {
         auto t = type_of(r);
         if (t && result && !compatible(*t, *result)) {
-          throw invalid(
-              fmt::format("CASE in {} mixes result types {} and {}", scope.where, type_label(result), type_label(t)));
+          throw invalid(fmt::format("CASE in {} mixes result types {} and {}", place_of(scope), type_label(result),
+                                    type_label(t)));
         }
         result = unify(result, t);
       };
       for (std::size_t i = 0; i < pairs; ++i) {
         auto c = type_of(n.args[2 * i]);
         if (c && *c != Type::boolean) {
-          throw invalid(fmt::format("CASE WHEN in {} needs a boolean condition, got {}", scope.where, type_label(c)));
+          throw invalid(
+              fmt::format("CASE WHEN in {} needs a boolean condition, got {}", place_of(scope), type_label(c)));
         }
         add_result(n.args[2 * i + 1]);
       }
@@ -198,24 +207,25 @@ std::optional<Type> expression_type(const Expr& e, const ExprScope& scope) {
 
 void validate_key_predicate(const Table& table, const UniqueKey& key) {
   if (!key.where) return;
-  const std::string where = fmt::format("the predicate of partial key \"{}\"", key.name);
-  auto t = expression_type(*key.where, ExprScope{table, nullptr, where});
+  const ExprScope scope{table, nullptr, "the predicate of partial key", key.name};
+  auto t = expression_type(*key.where, scope);
   if (t != Type::boolean) {
-    throw invalid(fmt::format("{} must be a boolean condition, got {}", where, type_label(t)));
+    throw invalid(fmt::format("{} must be a boolean condition, got {}", place_of(scope), type_label(t)));
   }
 }
 
 void validate_value(const Column& column, const Value& value, bool in_key, bool key_nulls_conflict, std::size_t row) {
-  const std::string where = row == 0 ? std::string() : fmt::format(" (row {})", row);
+  // Built only for a message: this runs for every value of every row.
+  auto where = [row] { return row == 0 ? std::string() : fmt::format(" (row {})", row); };
   if (value.is_null()) {
     if (in_key && !key_nulls_conflict) {
       throw invalid(fmt::format(
           "NULL in key column \"{}\"{}: unique indexes treat NULLs as distinct, so this row would never conflict "
           "and would insert a duplicate; give the key a value",
-          column.name, where));
+          column.name, where()));
     }
     if (!column.nullable && !in_key) {
-      throw invalid(fmt::format("NULL in NOT NULL column \"{}\"{}: give it a value", column.name, where));
+      throw invalid(fmt::format("NULL in NOT NULL column \"{}\"{}: give it a value", column.name, where()));
     }
     return;
   }
@@ -300,12 +310,13 @@ void validate_upsert(const Upsert& s, bool null_keys_allowed) {
     if (target.identity) {
       throw invalid(fmt::format("column \"{}\" is generated by the engine (identity): do not assign it", a.column()));
     }
-    std::string where = fmt::format("the assignment to \"{}\"", a.column());
-    auto t = expression_type(a.value(), ExprScope{table, &columns, where});
+    const ExprScope scope{table, &columns, "the assignment to", a.column()};
+    auto t = expression_type(a.value(), scope);
     if (!t) {
-      if (!target.nullable) throw invalid(fmt::format("{} sets NULL in a NOT NULL column", where));
+      if (!target.nullable) throw invalid(fmt::format("{} sets NULL in a NOT NULL column", place_of(scope)));
     } else if (*t != target.type && !(target.type == Type::float64 && *t == Type::int64)) {
-      throw invalid(fmt::format("{} has type {} but the column is {}", where, type_name(*t), type_name(target.type)));
+      throw invalid(
+          fmt::format("{} has type {} but the column is {}", place_of(scope), type_name(*t), type_name(target.type)));
     }
   }
   if (s.update_where()) {

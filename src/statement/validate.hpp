@@ -15,8 +15,12 @@ namespace upsert::detail {
 struct ExprScope {
   const Table& table;
   const std::vector<std::string>* insert_columns;  // null: proposed() is not allowed here
-  std::string_view where;                          // for messages
+  std::string_view where;                          // for messages, e.g. "the assignment to"
+  std::string_view named = {};                     // appended quoted when not empty: the column
 };
+
+// Where an expression is, for a message: `where` and the quoted name (built only on errors).
+std::string place_of(const ExprScope& scope);
 
 // The type of an expression (nullopt for an untyped NULL); throws Error(invalid_argument) on a
 // type error or an unknown column.
