@@ -9,9 +9,11 @@
 //   values_once  the VALUES form parsed and planned at every execution (unnamed statement): the cost
 //                of every new row count, since each row count is other SQL text
 //   unnest_once  the binary unnest form parsed and planned at every execution
+//   unnest_pipe  a repetition's binary unnest statements in pipeline mode, a sync after each
 //   pipeline     libpq pipeline mode: N single-row prepared upserts, then one sync
 //   single_row   one autocommit single-row upsert per round trip (fewer rows: it is slow)
-// and through the library: Connection::execute_batch (the batch form the session picks), Connection::execute
+// and through the library: Connection::execute_batch (the batch form the session picks) per statement
+// (lib_batch) and of a repetition's rows at once (lib_flush: its statements pipelined), Connection::execute
 // of each N-row statement (the multi-row VALUES form) and Connection::execute of one row at a time. Each form writes
 // its own table; at the end the tables must be equal, or the tool fails.
 //
@@ -329,6 +331,36 @@ class Bench {
     if (prepared_.insert("unnest_bin").second) prepare("unnest_bin", unnest_sql("unnest_bin"), p.types);
     exec_prepared("unnest_bin", p);
   }
+  // Form 2c: a repetition's binary unnest statements in pipeline mode, a sync after each (so each
+  // stays its own transaction): the client encodes statement k+1 while the server runs statement k.
+  void unnest_pipeline(const std::vector<std::vector<AbRow>>& statements) {
+    if (prepared_.insert("unnest_pipe").second) {
+      prepare("unnest_pipe", unnest_sql("unnest_pipe"), binary_params(statements.front()).types);
+    }
+    if (PQenterPipelineMode(conn_) != 1) die("enter pipeline mode", conn_);
+    std::vector<Params> params;
+    params.reserve(statements.size());
+    for (const auto& rows : statements) {
+      params.push_back(binary_params(rows));
+      Params& p = params.back();
+      p.finish();
+      if (PQsendQueryPrepared(conn_, "unnest_pipe", 6, p.pointers.data(), p.lengths.data(), p.formats.data(), 0) != 1)
+        die("send", conn_);
+      if (PQpipelineSync(conn_) != 1) die("sync", conn_);
+    }
+    for (std::size_t done = 0; done < statements.size();) {
+      PGresult* r = PQgetResult(conn_);
+      if (r == nullptr) continue;  // the end of one query's results
+      if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+        PQclear(r);
+        ++done;
+        continue;
+      }
+      if (o_.returning && PQresultStatus(r) == PGRES_TUPLES_OK) returned_ += PQntuples(r);
+      check(r, conn_, "unnest_pipe");
+    }
+    if (PQexitPipelineMode(conn_) != 1) die("exit pipeline mode", conn_);
+  }
   void unnest_once(const std::vector<AbRow>& rows) {
     Params p = binary_params(rows);
     exec_once(unnest_sql("unnest_once"), p);
@@ -446,6 +478,8 @@ void Bench::run() {
     bool batched;  // N rows per statement; otherwise one row per statement on o_.single rows
     std::function<void(const std::vector<AbRow>&)> statement;
     std::vector<double> seconds;
+    // When set, called once with all of a repetition's statements instead of `statement` per statement.
+    std::function<void(const std::vector<std::vector<AbRow>>&)> repetition = {};
   };
   upsert::Connection db = upsert::connect(o_.url);
   auto lib_batch = library_table("lib_batch");
@@ -455,6 +489,7 @@ void Bench::run() {
   forms.push_back({"values", true, [&](const auto& rows) { values(rows); }, {}});
   forms.push_back({"unnest_text", true, [&](const auto& rows) { unnest_text(rows); }, {}});
   forms.push_back({"unnest_bin", true, [&](const auto& rows) { unnest_binary(rows); }, {}});
+  forms.push_back({"unnest_pipe", true, {}, {}, [&](const auto& statements) { unnest_pipeline(statements); }});
   forms.push_back({"values_once", true, [&](const auto& rows) { values_once(rows); }, {}});
   forms.push_back({"unnest_once", true, [&](const auto& rows) { unnest_once(rows); }, {}});
   forms.push_back({"pipeline", true, [&](const auto& rows) { pipeline(rows); }, {}});
@@ -465,6 +500,15 @@ void Bench::run() {
                      db.execute_batch(library_upsert(lib_batch, rows), {.max_rows_per_statement = rows.size()});
                    },
                    {}});
+  // One execute_batch of a repetition's rows, cut into statements of N rows: a flush, which the
+  // library sends in pipeline mode.
+  auto lib_flush = library_table("lib_flush");
+  forms.push_back({"lib_flush", true, {}, {}, [&](const auto& statements) {
+                     std::vector<AbRow> all;
+                     for (const auto& rows : statements) all.insert(all.end(), rows.begin(), rows.end());
+                     db.execute_batch(library_upsert(lib_flush, all),
+                                      {.max_rows_per_statement = static_cast<std::size_t>(o_.rows)});
+                   }});
   // Connection::execute of the sorted N-row statement: the multi-row VALUES form, which was
   // the batch form before PostgreSQL had its own.
   forms.push_back({"lib_values", true, [&](const auto& rows) { db.execute(library_upsert(lib_values, rows)); }, {}});
@@ -488,7 +532,9 @@ void Bench::run() {
     for (std::size_t k = 0; k < forms.size(); ++k) {
       Form& f = forms[(k + static_cast<std::size_t>(rep)) % forms.size()];
       const auto start = Clock::now();
-      if (f.batched) {
+      if (f.repetition) {
+        f.repetition(statements);
+      } else if (f.batched) {
         for (const auto& rows : statements) f.statement(rows);
       } else {
         f.statement(singles);

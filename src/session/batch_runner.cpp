@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <span>
 
 #include "batch/batch.hpp"
 #include "session/session.hpp"
@@ -78,15 +79,61 @@ BatchResult Connection::execute_batch(const Upsert& statement, const BatchOption
       returned[{round, std::move(k)}] = std::move(row);
     }
   };
+  // The statements [first, last) of one round, whose keys are disjoint, sent together where the
+  // strategy can (PostgreSQL's pipeline mode). Outside a transaction a statement that did not go
+  // through there (not sent, or failed and rolled back) runs again on its own, retried as usual,
+  // and only one whose outcome is unknown (the connection was lost after sending it) ends the
+  // batch. Inside one, the first error ends it, as it would one statement at a time.
+  auto run_together = [&](std::size_t first, std::size_t last) {
+    const bool in_transaction = driver.in_transaction();
+    std::optional<std::vector<detail::PipelinedOutcome>> outcomes;
+    try {
+      std::optional<detail::KeyRangeTurn> turn;
+      if (!turn_scope.empty() && !in_transaction) {
+        turn.emplace(turn_scope, columns_at(plan.statements[first].row_values().front(), key_positions),
+                     columns_at(plan.statements[last - 1].row_values().back(), key_positions));
+      }
+      const std::span<const Upsert> statements(plan.statements.data() + first, last - first);
+      outcomes = impl.strategy->execute_batch_statements_together(driver, statements, impl.render_options);
+    } catch (const Error& e) {
+      // Nothing was sent: one by one, a lost connection is retried (outside a transaction).
+      if (in_transaction || e.category() != ErrorCategory::connection) throw;
+    }
+    for (std::size_t i = first; i < last; ++i) {
+      detail::PipelinedOutcome* outcome = outcomes ? &(*outcomes)[i - first] : nullptr;
+      if (outcome != nullptr && outcome->result) {
+        if (!in_transaction) ++impl.stats.statements;  // counted as with_retry counts them
+        ++result.statements;
+        result.affected_rows += outcome->result->affected_rows;
+      } else if (outcome != nullptr && outcome->error &&
+                 (in_transaction || outcome->error->category() == ErrorCategory::outcome_unknown)) {
+        throw *outcome->error;
+      } else {
+        run(plan.statements[i], plan.statement_round[i]);
+      }
+    }
+  };
+  auto run_all = [&] {
+    for (std::size_t i = 0; i < plan.statements.size();) {
+      std::size_t last = i + 1;
+      while (last < plan.statements.size() && plan.statement_round[last] == plan.statement_round[i]) ++last;
+      if (last - i >= 2) {
+        run_together(i, last);
+      } else {
+        for (std::size_t k = i; k < last; ++k) run(plan.statements[k], plan.statement_round[k]);
+      }
+      i = last;
+    }
+  };
   if (options.one_transaction && !driver.in_transaction()) {
     transaction([&](Connection&) {
       result.affected_rows = 0;
       result.statements = 0;
       returned.clear();
-      for (std::size_t i = 0; i < plan.statements.size(); ++i) run(plan.statements[i], plan.statement_round[i]);
+      run_all();
     });
   } else {
-    for (std::size_t i = 0; i < plan.statements.size(); ++i) run(plan.statements[i], plan.statement_round[i]);
+    run_all();
   }
 
   if (statement.has_returning()) {

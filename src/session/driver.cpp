@@ -15,6 +15,12 @@ ExecResult Driver::run_column_arrays(const std::string& text, const ColumnArrays
               text);
 }
 
+std::vector<PipelinedOutcome> Driver::run_column_arrays_pipelined(std::span<const ColumnArrayStatement> statements) {
+  throw Error(ErrorCategory::internal,
+              fmt::format("the {} driver has no pipeline mode (PostgreSQL's)", dialect_name(dialect())), "",
+              statements.empty() ? std::string() : statements.front().text);
+}
+
 std::optional<std::int64_t> Driver::run_bulk(const std::string& /*text*/,
                                              const std::vector<std::vector<Value>>& /*param_rows*/) {
   return std::nullopt;

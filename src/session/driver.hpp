@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "upsert/connection.hpp"
+#include "upsert/error.hpp"
 #include "upsert/render.hpp"
 #include "upsert/value.hpp"
 
@@ -30,6 +31,20 @@ struct ColumnArrays {
   const std::vector<Type>& types;               // the element type of each array (its column's type)
   const std::vector<std::string>& names;        // the columns' names, for messages
   const std::vector<std::size_t>& key_columns;  // the columns that name a row in messages
+};
+
+// One statement of Driver::run_column_arrays_pipelined: run_column_arrays' arguments.
+struct ColumnArrayStatement {
+  const std::string& text;
+  ColumnArrays arrays;
+  std::span<const Value> params;
+};
+
+// What became of one pipelined statement: its result; or the error it failed with, which rolled it
+// back (nothing applied); or, after a lost connection, outcome_unknown; or not sent at all.
+struct PipelinedOutcome {
+  std::optional<ExecResult> result;
+  std::optional<Error> error;
 };
 
 class Driver {
@@ -57,6 +72,12 @@ class Driver {
   // array per column and $k+1... take `params`. Other engines throw Error(internal).
   virtual ExecResult run_column_arrays(const std::string& text, const ColumnArrays& arrays,
                                        std::span<const Value> params, const std::vector<Type>& result_types);
+  // PostgreSQL's pipeline mode: sends `statements` (each run_column_arrays' form, one SQL text for
+  // all, no results) without waiting for a reply between them, a sync after each (outside a
+  // transaction each is its own transaction; inside one, an error aborts the transaction as it
+  // would one by one), and returns one outcome per statement. No retries: the caller runs again
+  // what failed. Other engines throw Error(internal).
+  virtual std::vector<PipelinedOutcome> run_column_arrays_pipelined(std::span<const ColumnArrayStatement> statements);
   // MariaDB's bulk primitive (array binding, COM_STMT_BULK_EXECUTE): runs a statement without
   // results once per parameter row, in one round trip, and returns the summed affected rows. nullopt,
   // with nothing sent, where the engine cannot (MySQL; a parameter whose type changes between rows).

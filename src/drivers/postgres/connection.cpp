@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -105,6 +106,87 @@ ExecResult PostgresDriver::run_column_arrays(const std::string& text, const Colu
                                              std::span<const Value> params, const std::vector<Type>& result_types) {
   const BoundParams bound(column_arrays(arrays, text, integer_datetimes_), params, text);
   return run_bound(text, bound, result_types);
+}
+
+std::vector<PipelinedOutcome> PostgresDriver::run_column_arrays_pipelined(
+    std::span<const ColumnArrayStatement> statements) {
+  std::vector<PipelinedOutcome> outcomes(statements.size());
+  if (statements.empty()) return outcomes;
+  const std::string& sql = statements.front().text;
+  PGconn* conn = live(sql);
+  auto encode = [&](const ColumnArrayStatement& s) {
+    return std::make_unique<BoundParams>(column_arrays(s.arrays, sql, integer_datetimes_), s.params, sql);
+  };
+  // Prepared before the pipeline starts (PQprepare waits for its reply); every statement has this
+  // text and these parameter types, or it is left unsent for the caller to run on its own.
+  std::unique_ptr<BoundParams> first = encode(statements.front());
+  const std::vector<Oid> types = first->types();
+  const std::string name = prepared(conn, sql, *first);
+  if (PQenterPipelineMode(conn) != 1) {
+    throw connection_lost(PQerrorMessage(conn), "", sql, LossMeans::nothing_applied);
+  }
+  // Each statement is encoded while the server runs the ones before it; libpq copies the values
+  // into its send buffer, so one statement's parameters are alive at a time.
+  std::vector<bool> sent(statements.size(), false);
+  for (std::size_t i = 0; i < statements.size(); ++i) {
+    const ColumnArrayStatement& s = statements[i];
+    if (s.text != sql) continue;
+    std::unique_ptr<BoundParams> bound;
+    try {
+      bound = i == 0 ? std::move(first) : encode(s);
+    } catch (const Error& e) {
+      outcomes[i].error = e;  // a value PostgreSQL cannot take (Error(data)): not sent
+      continue;
+    }
+    if (bound->types() != types) continue;
+    if (PQsendQueryPrepared(conn, name.c_str(), bound->count(), bound->values(), bound->lengths(), bound->formats(),
+                            0) != 1 ||
+        PQpipelineSync(conn) != 1) {
+      break;  // the connection failed: what was sent is read below, the rest stays unsent
+    }
+    sent[i] = true;
+  }
+  // Per sent statement: its result, the end of its results (nullptr), then its sync. A lost
+  // connection leaves every statement without a result unknown: it may have committed.
+  bool lost = false;
+  bool stale = false;
+  for (std::size_t i = 0; i < statements.size(); ++i) {
+    if (!sent[i]) continue;
+    if (lost) {
+      outcomes[i].error = connection_lost(idle_.text, idle_.sqlstate, sql, loss_after_sending());
+      continue;
+    }
+    ResultHandle result(PQgetResult(conn));
+    if (succeeded(result.get())) {
+      outcomes[i].result = ExecResult{.affected_rows = affected_rows(result.get()), .rows = {}};
+    } else {
+      Error error = error_from_result(result.get(), conn, sql, loss_after_sending());
+      if (in_transaction_ && !transaction_error_) transaction_error_ = error;  // for commit()'s message
+      const char* sqlstate = PQresultErrorField(result.get(), PG_DIAG_SQLSTATE);
+      // 26000 (our statement deallocated), 0A000 / 42804 (the table changed under the plan):
+      // forgotten here; the caller's own run of the statement prepares it again.
+      if (sqlstate != nullptr && (std::string_view(sqlstate) == "26000" || std::string_view(sqlstate) == "0A000" ||
+                                  std::string_view(sqlstate) == "42804")) {
+        stale = true;
+      }
+      lost = PQstatus(conn) != CONNECTION_OK;
+      outcomes[i].error = std::move(error);
+      if (lost) continue;
+    }
+    ResultHandle end(PQgetResult(conn));  // nullptr: the end of this statement's results
+    ResultHandle sync(PQgetResult(conn));
+    if (PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) lost = PQstatus(conn) != CONNECTION_OK;
+  }
+  if (lost) return outcomes;  // the session is gone: reconnect() makes a new one
+  if (PQexitPipelineMode(conn) != 1) {
+    throw Error(ErrorCategory::internal, fmt::format("leaving pipeline mode failed: {}", PQerrorMessage(conn)), "",
+                sql);
+  }
+  if (stale) {
+    ResultHandle ignored(PQexec(conn, "DEALLOCATE ALL"));
+    statements_.clear();
+  }
+  return outcomes;
 }
 
 void PostgresDriver::run_script(std::string_view sql) {

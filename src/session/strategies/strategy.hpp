@@ -11,6 +11,8 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -44,6 +46,13 @@ class UpsertStrategy {
   // the engine's fastest correct form.
   virtual ExecResult execute_batch_statement(Driver& driver, const Upsert& statement, const RenderOptions& options) {
     return execute(driver, statement, options);
+  }
+  // Runs statements of one batch round (disjoint keys, outside a transaction) together, without
+  // waiting for each reply: one outcome per statement. nullopt, with nothing sent, where the engine
+  // or the statement does not allow it; the statements then run one by one.
+  virtual std::optional<std::vector<PipelinedOutcome>> execute_batch_statements_together(
+      Driver& /*driver*/, std::span<const Upsert> /*statements*/, const RenderOptions& /*options*/) {
+    return std::nullopt;
   }
   // The parameter limit the batch stage cuts statements by, for this strategy's batch form.
   virtual std::size_t max_parameters(const Driver& driver) const { return driver.max_parameters(); }
