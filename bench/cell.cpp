@@ -5,10 +5,12 @@
 
 #include <fmt/format.h>
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <filesystem>
 #include <latch>
 #include <memory>
@@ -58,6 +60,7 @@ std::string_view arm_name(Arm arm) {
     case Arm::single: return "single";
     case Arm::prepared: return "prepared";
     case Arm::batch: return "batch";
+    case Arm::batch_processes: return "batch-procs";
     case Arm::writer: return "writer";
   }
   return "unknown";
@@ -70,13 +73,14 @@ Arm parse_arm(std::string_view name) {
   throw Error(
       ErrorCategory::invalid_argument,
       fmt::format(
-          "unknown arm \"{}\": use raw, raw-values, raw-unnest, raw-tx, locking, single, prepared, batch or writer",
+          "unknown arm \"{}\": use raw, raw-values, raw-unnest, raw-tx, locking, single, prepared, batch, batch-procs "
+          "or writer",
           name));
 }
 
 const std::vector<Arm>& all_arms() {
-  static const std::vector<Arm> arms{Arm::raw,    Arm::raw_values, Arm::raw_unnest, Arm::raw_tx, Arm::locking,
-                                     Arm::single, Arm::prepared,   Arm::batch,      Arm::writer};
+  static const std::vector<Arm> arms{Arm::raw,    Arm::raw_values, Arm::raw_unnest, Arm::raw_tx,          Arm::locking,
+                                     Arm::single, Arm::prepared,   Arm::batch,      Arm::batch_processes, Arm::writer};
   return arms;
 }
 
@@ -88,6 +92,7 @@ const std::vector<Arm>& raw_batch_arms() {
 bool arm_applies(Arm arm, Engine engine) {
   if (arm == Arm::raw_unnest) return engine == Engine::postgres;
   if (arm == Arm::raw_tx) return engine == Engine::sqlite;
+  if (arm == Arm::batch_processes) return engine == Engine::postgres || engine == Engine::mariadb;
   return true;
 }
 
@@ -407,7 +412,8 @@ std::unique_ptr<Session> open_session(Arm arm, const CellContext& cell, CounterW
     case Arm::locking: return std::make_unique<LockingSession>(cell, index);
     case Arm::single: return std::make_unique<SingleSession>(cell, index);
     case Arm::prepared: return std::make_unique<PreparedSession>(cell, index);
-    case Arm::batch: return std::make_unique<BatchSession>(cell, index);
+    case Arm::batch:
+    case Arm::batch_processes: return std::make_unique<BatchSession>(cell, index);
     case Arm::writer: return std::make_unique<WriterSession>(cell, *writer);
   }
   throw CellFailure("unknown arm");
@@ -581,7 +587,115 @@ void create_spider_table(Connection& front, const CellContext& cell) {
   front.execute_script(ddl);
 }
 
+// What a process of the batch-procs arm reports to the cell: its thread's counts, then its failure.
+struct ProcessReport {
+  std::uint64_t events = 0;
+  std::uint64_t conversions = 0;
+  std::uint64_t errors = 0;
+  std::uint64_t library_retries = 0;
+  std::uint64_t failure_length = 0;  // followed by that many bytes of text
+};
+
+// Writes all of `size` bytes (a pipe takes them in pieces), or gives up on an error.
+void write_all(int fd, const void* data, std::size_t size) {
+  const char* p = static_cast<const char*>(data);
+  while (size > 0) {
+    const ssize_t n = ::write(fd, p, size);
+    if (n <= 0) return;
+    p += n;
+    size -= static_cast<std::size_t>(n);
+  }
+}
+bool read_all(int fd, void* data, std::size_t size) {
+  char* p = static_cast<char*>(data);
+  while (size > 0) {
+    const ssize_t n = ::read(fd, p, size);
+    if (n <= 0) return false;
+    p += n;
+    size -= static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+// The batch-procs arm: spec.threads processes of one producer each (forked before any thread or
+// connection of this cell exists), released together through a pipe, each reporting its counts
+// through another. Separate processes share nothing in the client: no batch turns, no allocator.
+void run_processes(const CellSpec& spec, const CellContext& cell, Connection& admin, CellResult& result) {
+  int go[2], reports[2], ready[2];
+  if (::pipe(go) != 0 || ::pipe(reports) != 0 || ::pipe(ready) != 0) throw CellFailure("pipe() failed");
+  std::vector<pid_t> children;
+  for (int i = 0; i < spec.threads; ++i) {
+    const pid_t pid = ::fork();
+    if (pid < 0) throw CellFailure("fork() failed");
+    if (pid == 0) {
+      // The child: one producer (index i), its own connection. It never touches the parent's
+      // connections and leaves with _exit, so no destructor of theirs runs here.
+      ::close(go[1]);
+      ::close(reports[0]);
+      ::close(ready[0]);
+      StartLine line(1);
+      ThreadOutcome out;
+      std::thread producer(produce, std::cref(spec), std::cref(cell), nullptr, i, std::ref(line), std::ref(out));
+      line.ready.wait();
+      write_all(ready[1], "r", 1);
+      char byte;
+      (void)::read(go[0], &byte, 1);  // EOF when the parent closes its end: the start
+      line.deadline = Clock::now() + spec.duration;
+      line.go.count_down();
+      producer.join();
+      const std::string failure = out.failure.substr(0, 256);
+      ProcessReport report{out.events, out.conversions, 0, 0, failure.size()};
+      if (out.session) {
+        report.errors = out.session->tally().total;
+        report.library_retries = out.session->library_retries();
+      }
+      out.session.reset();  // closes its connection
+      // One write, under a pipe's atomic size, so that reports of processes do not interleave.
+      std::string message(reinterpret_cast<const char*>(&report), sizeof report);
+      message += failure;
+      write_all(reports[1], message.data(), message.size());
+      ::_exit(0);
+    }
+    children.push_back(pid);
+  }
+  ::close(go[0]);
+  ::close(reports[1]);
+  ::close(ready[1]);
+  for (std::size_t i = 0; i < children.size(); ++i) {
+    char byte;
+    if (!read_all(ready[0], &byte, 1)) break;  // a child that died before connecting
+  }
+  ::close(ready[0]);
+  const Clock::time_point start = Clock::now();
+  ::close(go[1]);
+  std::uint64_t errors = 0;
+  for (std::size_t i = 0; i < children.size(); ++i) {
+    ProcessReport report;
+    if (!read_all(reports[0], &report, sizeof report)) {
+      if (result.failure.empty()) result.failure = "a producer process died without reporting";
+      break;
+    }
+    std::string failure(report.failure_length, '\0');
+    if (!failure.empty()) read_all(reports[0], failure.data(), failure.size());
+    result.events += report.events;
+    result.conversions += report.conversions;
+    errors += report.errors;
+    result.library_retries += report.library_retries;
+    if (result.failure.empty() && !failure.empty()) result.failure = failure;
+  }
+  result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  ::close(reports[0]);
+  for (pid_t pid : children) ::waitpid(pid, nullptr, 0);
+  result.errors = errors;
+  if (result.failure.empty()) result.failure = verify(admin, cell, result.events, result.conversions);
+  result.verified = result.failure.empty();
+}
+
 void run_threads(const CellSpec& spec, const CellContext& cell, Connection& admin, CellResult& result) {
+  if (spec.arm == Arm::batch_processes) {
+    run_processes(spec, cell, admin, result);
+    return;
+  }
   std::unique_ptr<CounterWriter> writer;
   if (spec.arm == Arm::writer)
     writer = std::make_unique<CounterWriter>(connect(cell.url), cell.table, writer_options(cell));

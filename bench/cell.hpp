@@ -30,17 +30,19 @@ Engine parse_engine(std::string_view name);
 
 /// The ways of applying the events that the benchmark compares.
 enum class Arm {
-  raw,         ///< hand-written upsert through the engine's C library: the baseline
-  raw_values,  ///< hand-written batch of 1,000 events: one multi-row VALUES upsert (every engine)
-  raw_unnest,  ///< hand-written batch of 1,000 events: one unnest-of-arrays upsert (PostgreSQL)
-  raw_tx,      ///< hand-written batch of 1,000 events: one transaction of single-row upserts (SQLite)
-  locking,     ///< BEGIN; SELECT ... FOR UPDATE; UPDATE or INSERT; COMMIT (Django's update_or_create)
-  single,      ///< the library: Connection::execute of one single-row upsert per event
-  prepared,    ///< the library: PreparedUpsert::execute of one row per event (rendered once)
-  batch,       ///< the library: Connection::execute_batch of 1,000 events per call
-  writer,      ///< the library: one CounterWriter shared by all threads, add() per event
+  raw,              ///< hand-written upsert through the engine's C library: the baseline
+  raw_values,       ///< hand-written batch of 1,000 events: one multi-row VALUES upsert (every engine)
+  raw_unnest,       ///< hand-written batch of 1,000 events: one unnest-of-arrays upsert (PostgreSQL)
+  raw_tx,           ///< hand-written batch of 1,000 events: one transaction of single-row upserts (SQLite)
+  locking,          ///< BEGIN; SELECT ... FOR UPDATE; UPDATE or INSERT; COMMIT (Django's update_or_create)
+  single,           ///< the library: Connection::execute of one single-row upsert per event
+  prepared,         ///< the library: PreparedUpsert::execute of one row per event (rendered once)
+  batch,            ///< the library: Connection::execute_batch of 1,000 events per call
+  batch_processes,  ///< the same, each thread in a process of its own (PostgreSQL and MariaDB)
+  writer,           ///< the library: one CounterWriter shared by all threads, add() per event
 };
-/// "raw", "raw-values", "raw-unnest", "raw-tx", "locking", "single", "batch", "writer".
+/// "raw", "raw-values", "raw-unnest", "raw-tx", "locking", "single", "prepared", "batch",
+/// "batch-procs", "writer".
 std::string_view arm_name(Arm arm);
 /// Parses an arm name; throws Error(invalid_argument).
 Arm parse_arm(std::string_view name);

@@ -28,7 +28,7 @@ constexpr int exit_usage = 2;
 struct Options {
   bool quick = false;
   std::vector<std::string> engines{"sqlite", "postgres", "mariadb"};
-  std::vector<std::string> arms{"raw", "locking", "single", "prepared", "batch", "writer"};
+  std::vector<std::string> arms{"raw", "locking", "single", "prepared", "batch", "batch-procs", "writer"};
   std::vector<std::string> workloads{"uniform", "hot"};
   std::vector<int> threads;  // default: 1,8 (quick) or 1,8,32 (full)
   double seconds = 0;        // per round; default: 0.4 (quick) or 1 (full)
@@ -211,7 +211,8 @@ int main(int argc, char** argv) {
   app.add_option("--engines", o.engines, "Engines: sqlite,postgres,mariadb,galera,galera-1node,spider")->delimiter(',');
   app.add_option(
          "--arms", o.arms,
-         "Arms: raw,locking,single,prepared,batch,writer (default) and the hand-written batches raw-values,raw-unnest "
+         "Arms: raw,locking,single,prepared,batch,batch-procs (PostgreSQL, MariaDB: a process per thread),writer "
+         "(default) and the hand-written batches raw-values,raw-unnest "
          "(PostgreSQL),raw-tx (SQLite)")
       ->delimiter(',');
   app.add_option("--workloads", o.workloads, "Workloads: uniform (4,800 keys), hot (48 keys)")->delimiter(',');
