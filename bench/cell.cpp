@@ -367,7 +367,8 @@ class PreparedSession final : public LibrarySession {
 
 class BatchSession final : public LibrarySession {
  public:
-  BatchSession(const CellContext& cell, int index) : LibrarySession(cell, index), template_(ab_upsert(cell.table)) {}
+  BatchSession(const CellContext& cell, int index, BatchOptions options = {})
+      : LibrarySession(cell, index), template_(ab_upsert(cell.table)), options_(options) {}
   std::size_t events_per_call() const override { return 1000; }
   void apply(std::span<const Event> events) override {
     // Events in arrival (random) order, duplicates included: the library merges and sorts them.
@@ -375,11 +376,12 @@ class BatchSession final : public LibrarySession {
     auto& rows = detail::StatementRows::rows(batch);
     rows.reserve(events.size());
     for (const Event& e : events) rows.push_back(event_row(keys_[e.key], e.converted));
-    until_done(tally_, [&] { connection_.execute_batch(batch); });
+    until_done(tally_, [&] { connection_.execute_batch(batch, options_); });
   }
 
  private:
   Upsert template_;
+  BatchOptions options_;
 };
 
 class WriterSession final : public Session {
@@ -412,8 +414,10 @@ std::unique_ptr<Session> open_session(Arm arm, const CellContext& cell, CounterW
     case Arm::locking: return std::make_unique<LockingSession>(cell, index);
     case Arm::single: return std::make_unique<SingleSession>(cell, index);
     case Arm::prepared: return std::make_unique<PreparedSession>(cell, index);
-    case Arm::batch:
-    case Arm::batch_processes: return std::make_unique<BatchSession>(cell, index);
+    case Arm::batch: return std::make_unique<BatchSession>(cell, index);
+    // Processes take turns through the server (an advisory lock), as threads take them in the client.
+    case Arm::batch_processes:
+      return std::make_unique<BatchSession>(cell, index, BatchOptions{.take_turns_across_processes = true});
     case Arm::writer: return std::make_unique<WriterSession>(cell, *writer);
   }
   throw CellFailure("unknown arm");

@@ -20,6 +20,12 @@ struct BatchOptions {
   /// same table in this process wait for it in the client, where the engine would queue them on
   /// row locks more slowly (PostgreSQL; the other engines ignore it).
   bool take_turns = true;
+  /// PostgreSQL: autocommit batch statements on the same table also take turns with other
+  /// processes' (each takes a transaction-scoped advisory lock of the table in its own
+  /// transaction), for processes that write overlapping keys, whose statements would otherwise
+  /// queue on row locks. It makes every such statement on the table wait for the others, whether
+  /// their keys overlap or not. The other engines ignore it.
+  bool take_turns_across_processes = false;
 };
 
 /// What a batch did.

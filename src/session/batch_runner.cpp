@@ -59,6 +59,12 @@ BatchResult Connection::execute_batch(const Upsert& statement, const BatchOption
   const std::string turn_scope = options.take_turns && impl.strategy->batch_turns()
                                      ? driver.database() + '\n' + statement.table().name()
                                      : std::string();
+  // Turns across processes: a transaction-scoped advisory lock per table (PostgreSQL), taken by
+  // each autocommit statement with it, in its transaction.
+  std::optional<std::int64_t> turn_lock;
+  if (options.take_turns_across_processes && impl.strategy->batch_turns()) {
+    turn_lock = detail::advisory_lock_key("upsert.batch_turn:" + statement.table().name());
+  }
   auto run = [&](Upsert& s, std::size_t round) {
     ExecResult r;
     if (driver.in_transaction()) {
@@ -94,7 +100,7 @@ BatchResult Connection::execute_batch(const Upsert& statement, const BatchOption
                      columns_at(plan.statements[last - 1].row_values().back(), key_positions));
       }
       const std::span<const Upsert> statements(plan.statements.data() + first, last - first);
-      outcomes = impl.strategy->execute_batch_statements_together(driver, statements, impl.render_options);
+      outcomes = impl.strategy->execute_batch_statements_together(driver, statements, impl.render_options, turn_lock);
     } catch (const Error& e) {
       // Nothing was sent: one by one, a lost connection is retried (outside a transaction).
       if (in_transaction || e.category() != ErrorCategory::connection) throw;
@@ -117,7 +123,7 @@ BatchResult Connection::execute_batch(const Upsert& statement, const BatchOption
     for (std::size_t i = 0; i < plan.statements.size();) {
       std::size_t last = i + 1;
       while (last < plan.statements.size() && plan.statement_round[last] == plan.statement_round[i]) ++last;
-      if (last - i >= 2) {
+      if (last - i >= 2 || (turn_lock && !driver.in_transaction())) {
         run_together(i, last);
       } else {
         for (std::size_t k = i; k < last; ++k) run(plan.statements[k], plan.statement_round[k]);

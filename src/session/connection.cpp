@@ -18,6 +18,12 @@ namespace upsert {
 
 namespace detail {
 
+std::int64_t advisory_lock_key(const std::string& name) {
+  std::uint64_t hash = 14695981039346656037ull;
+  for (char c : name) hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  return static_cast<std::int64_t>(hash);
+}
+
 Connection ConnectionAccess::wrap(std::unique_ptr<Driver> driver) {
   if (!driver) throw Error(ErrorCategory::internal, "a connection needs a driver");
   auto impl = std::make_unique<Connection::Impl>();
@@ -167,20 +173,6 @@ void Connection::execute_script(std::string_view sql) {
   impl_->with_retry([&] { impl_->driver->run_script(sql); });
 }
 
-namespace {
-
-// The advisory lock that serialises DDL on one table name (FNV-1a of the name, as PostgreSQL's
-// bigint lock key).
-std::int64_t ddl_lock_key(const std::string& table_name) {
-  std::uint64_t hash = 14695981039346656037ull;
-  for (char c : "upsert.create_table:" + table_name) {
-    hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
-  }
-  return static_cast<std::int64_t>(hash);
-}
-
-}  // namespace
-
 void Connection::create_table(const Table& table) {
   const std::vector<std::string> statements = create_table_sql(table, dialect());
   if (dialect() != Dialect::postgresql) {
@@ -191,7 +183,9 @@ void Connection::create_table(const Table& table) {
   // and the second fails inserting the table's row type (23505 on pg_type_typname_nsp_index, or
   // 42P07/42710). A transaction-scoped advisory lock on the table name makes concurrent creators
   // (processes or threads) take turns; the later ones then find the table and do nothing.
-  const Sql lock{fmt::format("SELECT pg_advisory_xact_lock({})", ddl_lock_key(table.name())), {}};
+  const Sql lock{
+      fmt::format("SELECT pg_advisory_xact_lock({})", detail::advisory_lock_key("upsert.create_table:" + table.name())),
+      {}};
   auto create = [&](Connection& c) {
     c.execute_sql(lock);
     for (const auto& statement : statements) c.execute_script(statement);

@@ -15,7 +15,8 @@ ExecResult Driver::run_column_arrays(const std::string& text, const ColumnArrays
               text);
 }
 
-std::vector<PipelinedOutcome> Driver::run_column_arrays_pipelined(std::span<const ColumnArrayStatement> statements) {
+std::vector<PipelinedOutcome> Driver::run_column_arrays_pipelined(std::span<const ColumnArrayStatement> statements,
+                                                                  std::optional<std::int64_t> /*turn_lock*/) {
   throw Error(ErrorCategory::internal,
               fmt::format("the {} driver has no pipeline mode (PostgreSQL's)", dialect_name(dialect())), "",
               statements.empty() ? std::string() : statements.front().text);

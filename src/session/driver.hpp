@@ -76,8 +76,11 @@ class Driver {
   // all, no results) without waiting for a reply between them, a sync after each (outside a
   // transaction each is its own transaction; inside one, an error aborts the transaction as it
   // would one by one), and returns one outcome per statement. No retries: the caller runs again
-  // what failed. Other engines throw Error(internal).
-  virtual std::vector<PipelinedOutcome> run_column_arrays_pipelined(std::span<const ColumnArrayStatement> statements);
+  // what failed. With `turn_lock`, outside a transaction, each statement first takes that
+  // transaction-scoped advisory lock in its own transaction (statements of other processes holding
+  // it run first). Other engines throw Error(internal).
+  virtual std::vector<PipelinedOutcome> run_column_arrays_pipelined(std::span<const ColumnArrayStatement> statements,
+                                                                    std::optional<std::int64_t> turn_lock = {});
   // MariaDB's bulk primitive (array binding, COM_STMT_BULK_EXECUTE): runs a statement without
   // results once per parameter row, in one round trip, and returns the summed affected rows. nullopt,
   // with nothing sent, where the engine cannot (MySQL; a parameter whose type changes between rows).

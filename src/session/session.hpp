@@ -53,6 +53,9 @@ struct Connection::Impl {
 
 namespace detail {
 
+// PostgreSQL's bigint advisory lock key for `name` (FNV-1a): DDL on a table, batch turns.
+std::int64_t advisory_lock_key(const std::string& name);
+
 // For the library itself (connect, tests): a Connection from a driver, and the driver behind one.
 struct ConnectionAccess {
   // A connection over `driver`, with its engine's strategy.

@@ -3,9 +3,11 @@
 // middle fails, inside and outside a transaction, and when the session dies in the middle of the
 // pipeline. Every batch here is 5 statements of 100 rows (max_rows_per_statement = 100).
 
+#include <atomic>
 #include <chrono>
 #include <thread>
 
+#include "session/session.hpp"
 #include "statement/rows.hpp"
 #include "support/engine_fixture.hpp"
 
@@ -122,6 +124,37 @@ TEST_P(Pipeline, ASessionLostInThePipelineIsOutcomeUnknownAndNothingIsAppliedTwi
   EXPECT_EQ(query_int(db(), "SELECT MAX(k) FROM " + t->name()), 199);
   EXPECT_EQ(query_int(db(), "SELECT SUM(n) FROM " + t->name()), 200);
   db().execute_script("DROP FUNCTION " + function + "() CASCADE");
+}
+
+// BatchOptions::take_turns_across_processes: each statement first takes the table's advisory
+// lock in its own transaction. While another session holds it, the batch waits and writes
+// nothing; once it is released, every row is written once (one statement or several).
+TEST_P(Pipeline, TurnsAcrossProcessesWaitForTheTablesAdvisoryLock) {
+  auto t = checked("pipe_turns");
+  const std::int64_t key = detail::advisory_lock_key("upsert.batch_turn:" + t->name());
+  Connection holder = open_another();
+  holder.execute_sql(Sql{"SELECT pg_advisory_lock($1)", {key}});
+  BatchOptions options = hundred;
+  options.take_turns_across_processes = true;
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    Connection c = open_another();
+    c.execute_batch(batch(t), options);                                            // five statements
+    c.execute_batch(batch(t), BatchOptions{.take_turns_across_processes = true});  // one
+    done = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_FALSE(done.load());
+  EXPECT_EQ(count_rows(*t), 0);
+  holder.execute_sql(Sql{"SELECT pg_advisory_unlock($1)", {key}});
+  writer.join();
+  EXPECT_TRUE(done.load());
+  EXPECT_EQ(query_int(db(), "SELECT SUM(n) FROM " + t->name()), 1000);
+  EXPECT_EQ(query_int(db(), "SELECT COUNT(*) FROM " + t->name() + " WHERE n = 2"), 500);
+  // A failed statement under the lock: reported, the lock released with its transaction.
+  EXPECT_EQ(error_of([&] { db().execute_batch(batch(t, 250), options); }).category(), ErrorCategory::constraint);
+  EXPECT_EQ(query_int(db(), "SELECT SUM(n) FROM " + t->name()), 1400);
+  EXPECT_EQ(query_int(holder, fmt::format("SELECT CASE WHEN pg_try_advisory_lock({}) THEN 1 ELSE 0 END", key)), 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Postgres, Pipeline, ::testing::Values(Engine::postgres), EngineName());

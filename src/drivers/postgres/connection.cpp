@@ -109,9 +109,13 @@ ExecResult PostgresDriver::run_column_arrays(const std::string& text, const Colu
 }
 
 std::vector<PipelinedOutcome> PostgresDriver::run_column_arrays_pipelined(
-    std::span<const ColumnArrayStatement> statements) {
+    std::span<const ColumnArrayStatement> statements, std::optional<std::int64_t> turn_lock) {
   std::vector<PipelinedOutcome> outcomes(statements.size());
   if (statements.empty()) return outcomes;
+  if (in_transaction_) turn_lock.reset();  // the caller's transaction is the unit there
+  const std::string lock_key = turn_lock ? std::to_string(*turn_lock) : std::string();
+  const char* lock_values[] = {lock_key.c_str()};
+  const Oid lock_types[] = {20};  // int8
   const std::string& sql = statements.front().text;
   PGconn* conn = live(sql);
   auto encode = [&](const ColumnArrayStatement& s) {
@@ -139,7 +143,11 @@ std::vector<PipelinedOutcome> PostgresDriver::run_column_arrays_pipelined(
       continue;
     }
     if (bound->types() != types) continue;
-    if (PQsendQueryPrepared(conn, name.c_str(), bound->count(), bound->values(), bound->lengths(), bound->formats(),
+    // The lock and the statement before one sync: one implicit transaction, which holds the lock
+    // until it commits or rolls back.
+    if ((turn_lock && PQsendQueryParams(conn, "SELECT pg_advisory_xact_lock($1)", 1, lock_types, lock_values, nullptr,
+                                        nullptr, 0) != 1) ||
+        PQsendQueryPrepared(conn, name.c_str(), bound->count(), bound->values(), bound->lengths(), bound->formats(),
                             0) != 1 ||
         PQpipelineSync(conn) != 1) {
       break;  // the connection failed: what was sent is read below, the rest stays unsent
@@ -157,6 +165,14 @@ std::vector<PipelinedOutcome> PostgresDriver::run_column_arrays_pipelined(
       continue;
     }
     ResultHandle result(PQgetResult(conn));
+    if (turn_lock && succeeded(result.get())) {
+      ResultHandle end(PQgetResult(conn));  // nullptr: the end of the lock's results
+      result.reset(PQgetResult(conn));      // the statement's
+    } else if (turn_lock) {
+      // The lock failed: the statement was skipped (PGRES_PIPELINE_ABORTED) and the error is the lock's.
+      ResultHandle end(PQgetResult(conn));
+      ResultHandle skipped(PQgetResult(conn));
+    }
     if (succeeded(result.get())) {
       outcomes[i].result = ExecResult{.affected_rows = affected_rows(result.get()), .rows = {}};
     } else {

@@ -37,7 +37,8 @@ class PostgresDriver final : public Driver {
                  const std::vector<Type>& result_types) override;
   ExecResult run_column_arrays(const std::string& text, const ColumnArrays& arrays, std::span<const Value> params,
                                const std::vector<Type>& result_types) override;
-  std::vector<PipelinedOutcome> run_column_arrays_pipelined(std::span<const ColumnArrayStatement> statements) override;
+  std::vector<PipelinedOutcome> run_column_arrays_pipelined(std::span<const ColumnArrayStatement> statements,
+                                                            std::optional<std::int64_t> turn_lock) override;
   void run_script(std::string_view sql) override;
   // Row locks taken by the upserts themselves are all a writer needs: `for_write` changes nothing.
   void begin(bool for_write) override;

@@ -31,7 +31,8 @@ class PostgresqlStrategy final : public UpsertStrategy {
   // unnest_pipe against unnest_bin: 5-7% more rows/s at 10 and 100 statements of 1,000 rows).
   // Not with RETURNING: unread result rows of many statements could fill the socket both ways.
   std::optional<std::vector<PipelinedOutcome>> execute_batch_statements_together(
-      Driver& driver, std::span<const Upsert> statements, const RenderOptions& options) override {
+      Driver& driver, std::span<const Upsert> statements, const RenderOptions& options,
+      std::optional<std::int64_t> turn_lock) override {
     if (options.profile != Profile::none || statements.empty() || statements.front().has_returning()) {
       return std::nullopt;
     }
@@ -48,7 +49,7 @@ class PostgresqlStrategy final : public UpsertStrategy {
            ColumnArrays{statement.row_values(), sql.back().array_types, statement.insert_columns(), key_columns.back()},
            sql.back().params});
     }
-    return driver.run_column_arrays_pipelined(together);
+    return driver.run_column_arrays_pipelined(together, turn_lock);
   }
 
   // The column-array form carries any number of rows in one parameter per column, so the

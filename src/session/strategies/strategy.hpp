@@ -10,6 +10,7 @@
 // Every other dialect renders and runs (the base class).
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <span>
@@ -50,8 +51,10 @@ class UpsertStrategy {
   // Runs statements of one batch round (disjoint keys, outside a transaction) together, without
   // waiting for each reply: one outcome per statement. nullopt, with nothing sent, where the engine
   // or the statement does not allow it; the statements then run one by one.
+  // With `turn_lock`, each statement takes that advisory lock first, in its own transaction.
   virtual std::optional<std::vector<PipelinedOutcome>> execute_batch_statements_together(
-      Driver& /*driver*/, std::span<const Upsert> /*statements*/, const RenderOptions& /*options*/) {
+      Driver& /*driver*/, std::span<const Upsert> /*statements*/, const RenderOptions& /*options*/,
+      std::optional<std::int64_t> /*turn_lock*/) {
     return std::nullopt;
   }
   // The parameter limit the batch stage cuts statements by, for this strategy's batch form.
