@@ -251,8 +251,10 @@ std::vector<TargetCheck> check_targets(const std::vector<CellResult>& results) {
       ratio_target(out, results, e, w, "prepared >= 0.95x raw, 8 threads (#13)", Arm::prepared, 8, Arm::raw, 8, 0.95);
       ratio_target(out, results, e, w, "batch >= 10x single, 1 thread (#4)", Arm::batch, 1, Arm::single, 1, 10);
       ratio_target(out, results, e, w, "batch: 8 writers >= 1 writer in total (#4)", Arm::batch, 8, Arm::batch, 1, 1.0);
-      ratio_target(out, results, e, w, "batch: 8 writer processes >= 1 writer in total (#13)", Arm::batch_processes, 8,
-                   Arm::batch, 1, 1.0);
+      if (arm_applies(Arm::batch_processes, e)) {
+        ratio_target(out, results, e, w, "batch: 8 writer processes >= 1 writer in total (#13)", Arm::batch_processes,
+                     8, Arm::batch, 1, 1.0);
+      }
       for (int threads : {1, 8}) {
         const std::optional<Arm> best = best_raw_batch(results, e, w, threads);
         if (!best) continue;
