@@ -167,17 +167,19 @@ void bind_connection(py::module_& m) {
       .def(
           "execute_batch",
           [](PyConnection& c, const Upsert& statement, py::object rows, std::size_t max_rows_per_statement,
-             bool one_transaction) {
+             bool one_transaction, bool take_turns_across_processes) {
             const Upsert s = with_rows(statement, rows);
             BatchOptions options;
             options.max_rows_per_statement = max_rows_per_statement;
             options.one_transaction = one_transaction;
+            options.take_turns_across_processes = take_turns_across_processes;
             return c.call([&](Connection& db) { return db.execute_batch(s, options); });
           },
           py::arg("statement"), py::arg("rows") = py::none(), py::kw_only(), py::arg("max_rows_per_statement") = 1000,
-          py::arg("one_transaction") = false,
+          py::arg("one_transaction") = false, py::arg("take_turns_across_processes") = false,
           "Upserts many rows as if one by one: repeated keys merged, key order, statements cut by the engine's "
-          "limits. Rows are tuples, lists or dicts.")
+          "limits. Rows are tuples, lists or dicts. take_turns_across_processes (PostgreSQL): statements on the "
+          "table take turns with other processes' through an advisory lock.")
       .def(
           "execute_sql",
           [](PyConnection& c, const std::string& sql, py::object params) {

@@ -6,7 +6,7 @@ import datetime
 import pytest
 
 import upsert
-from conftest import drop
+from conftest import drop, engine_url
 
 T = upsert.Type
 
@@ -252,3 +252,33 @@ def test_closed_connection_says_so(tmp_path):
     db.close()
     with pytest.raises(upsert.InvalidArgumentError, match="closed"):
         db.server_version()
+
+
+def _batches_in_a_process(url, table_name, seed):
+    table = ab_table(table_name)
+    rows = [(7, "AB"[(seed + i) % 2], (seed * 7 + i) % 24, 1, i % 2) for i in range(3000)]
+    with upsert.connect(url) as db:
+        for start in range(0, len(rows), 500):
+            db.execute_batch(counting(table), rows[start:start + 500], max_rows_per_statement=100,
+                             take_turns_across_processes=True)
+
+
+def test_batches_of_processes_taking_turns_store_exact_sums(table_name, tmp_path):
+    """Four processes writing overlapping keys with take_turns_across_processes: every row once."""
+    import multiprocessing
+    url = engine_url("postgresql", tmp_path)
+    try:
+        with upsert.connect(url) as db:
+            db.create_table(ab_table(table_name))
+        workers = [multiprocessing.get_context("spawn").Process(target=_batches_in_a_process, args=(url, table_name, s))
+                   for s in range(4)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join(60)
+        assert [w.exitcode for w in workers] == [0, 0, 0, 0]
+        with upsert.connect(url) as db:
+            got = db.query(f"SELECT SUM(participants), SUM(conversions) FROM {table_name}", types=[T.int64, T.int64])
+        assert got == [(4 * 3000, 4 * 1500)]
+    finally:
+        drop(url, table_name)
