@@ -70,6 +70,25 @@ bool session_alive(PGconn* conn) {
   return PQstatus(conn) == CONNECTION_OK;
 }
 
+// 26000: the server no longer has our prepared statement (DEALLOCATE / DISCARD ALL in a script, a
+// pooler).
+bool statement_deallocated(const PGresult* result) {
+  const char* sqlstate = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+  return sqlstate != nullptr && std::string_view(sqlstate) == "26000";
+}
+
+// The table under a cached statement changed its columns (dropped and created again, ALTER COLUMN
+// TYPE): PostgreSQL refuses to run the old plan with its old result types (0A000), or with the
+// parameter types it inferred for untyped NULLs from the old columns (42804), every time, before
+// anything is written.
+bool plan_stale(const PGresult* result) {
+  const char* sqlstate = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+  const char* message = PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY);
+  return sqlstate != nullptr && ((std::string_view(sqlstate) == "0A000" && message != nullptr &&
+                                  std::string_view(message).starts_with("cached plan must not change result type")) ||
+                                 std::string_view(sqlstate) == "42804");
+}
+
 Error rolled_back_instead(const std::optional<Error>& earlier) {
   if (!earlier) {
     return Error(ErrorCategory::invalid_argument,
@@ -115,7 +134,7 @@ std::vector<PipelinedOutcome> PostgresDriver::run_column_arrays_pipelined(
   if (in_transaction_) turn_lock.reset();  // the caller's transaction is the unit there
   const std::string lock_key = turn_lock ? std::to_string(*turn_lock) : std::string();
   const char* lock_values[] = {lock_key.c_str()};
-  const Oid lock_types[] = {20};  // int8
+  const Oid lock_types[] = {int8_oid};
   const std::string& sql = statements.front().text;
   PGconn* conn = live(sql);
   auto encode = [&](const ColumnArrayStatement& s) {
@@ -178,13 +197,8 @@ std::vector<PipelinedOutcome> PostgresDriver::run_column_arrays_pipelined(
     } else {
       Error error = error_from_result(result.get(), conn, sql, loss_after_sending());
       if (in_transaction_ && !transaction_error_) transaction_error_ = error;  // for commit()'s message
-      const char* sqlstate = PQresultErrorField(result.get(), PG_DIAG_SQLSTATE);
-      // 26000 (our statement deallocated), 0A000 / 42804 (the table changed under the plan):
-      // forgotten here; the caller's own run of the statement prepares it again.
-      if (sqlstate != nullptr && (std::string_view(sqlstate) == "26000" || std::string_view(sqlstate) == "0A000" ||
-                                  std::string_view(sqlstate) == "42804")) {
-        stale = true;
-      }
+      // Forgotten here; the caller's own run of the statement prepares it again.
+      stale = stale || statement_deallocated(result.get()) || plan_stale(result.get());
       lost = PQstatus(conn) != CONNECTION_OK;
       outcomes[i].error = std::move(error);
       if (lost) continue;
@@ -199,7 +213,7 @@ std::vector<PipelinedOutcome> PostgresDriver::run_column_arrays_pipelined(
                 sql);
   }
   if (stale) {
-    ResultHandle ignored(PQexec(conn, "DEALLOCATE ALL"));
+    if (!in_transaction_) ResultHandle ignored(PQexec(conn, "DEALLOCATE ALL"));  // an aborted one would refuse it
     statements_.clear();
   }
   return outcomes;
@@ -260,21 +274,11 @@ ExecResult PostgresDriver::run_bound(const std::string& sql, const BoundParams& 
     result.reset(
         PQexecPrepared(conn, name.c_str(), params.count(), params.values(), params.lengths(), params.formats(), 0));
     if (succeeded(result.get())) break;
-    const char* sqlstate = PQresultErrorField(result.get(), PG_DIAG_SQLSTATE);
-    const char* message = PQresultErrorField(result.get(), PG_DIAG_MESSAGE_PRIMARY);
     // Someone deallocated our statements (DEALLOCATE / DISCARD ALL in a script, a pooler): forget
     // them all so the retry that 26000 asks for prepares again.
-    if (sqlstate != nullptr && std::string_view(sqlstate) == "26000") statements_.clear();
-    // The table under a cached statement changed its columns (dropped and created again, ALTER
-    // COLUMN TYPE): PostgreSQL refuses to run the old plan with its old result types (0A000), or
-    // with the parameter types it inferred for untyped NULLs from the old columns (42804), every
-    // time, before anything is written. Prepare afresh; outside a transaction (where nothing was
-    // aborted) run it again at once.
-    const bool stale =
-        sqlstate != nullptr && ((std::string_view(sqlstate) == "0A000" && message != nullptr &&
-                                 std::string_view(message).starts_with("cached plan must not change result type")) ||
-                                std::string_view(sqlstate) == "42804");
-    if (stale) {
+    if (statement_deallocated(result.get())) statements_.clear();
+    // Prepare afresh; outside a transaction (where nothing was aborted) run it again at once.
+    if (plan_stale(result.get())) {
       if (!in_transaction_) {
         ResultHandle ignored(PQexec(conn, "DEALLOCATE ALL"));
       }

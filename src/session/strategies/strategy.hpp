@@ -48,8 +48,9 @@ class UpsertStrategy {
   virtual ExecResult execute_batch_statement(Driver& driver, const Upsert& statement, const RenderOptions& options) {
     return execute(driver, statement, options);
   }
-  // Runs statements of one batch round (disjoint keys, outside a transaction) together, without
-  // waiting for each reply: one outcome per statement. nullopt, with nothing sent, where the engine
+  // Runs statements of one batch round (disjoint keys) together, without waiting for each reply:
+  // one outcome per statement (Driver::run_column_arrays_pipelined says what one means inside a
+  // transaction). nullopt, with nothing sent, where the engine
   // or the statement does not allow it; the statements then run one by one.
   // With `turn_lock`, each statement takes that advisory lock first, in its own transaction.
   virtual std::optional<std::vector<PipelinedOutcome>> execute_batch_statements_together(
