@@ -265,16 +265,15 @@ std::vector<TargetCheck> check_targets(const std::vector<CellResult>& results) {
       ratio_target(out, results, e, w, "writer >= 50x raw, 8 threads (#7)", Arm::writer, 8, Arm::raw, 8, 50);
       ratio_target(out, results, e, w, "writer >= 50x single, 8 threads (#5)", Arm::writer, 8, Arm::single, 8, 50);
       const Figure writer = figure(results, e, w, Arm::writer, 8);
-      if (writer.cell != nullptr) {
-        TargetCheck t{"writer >= 1,000,000 accepted increments/s, 8 producers (#5)",
-                      std::string(engine_name(e)),
-                      std::string(workload_name(w)),
-                      "",
-                      "",
-                      ""};
+      // #13 asks 5,000,000/s of the uniform workload (its hot one is easier).
+      for (const auto& [floor, name] :
+           {std::pair{1e6, "writer >= 1,000,000 accepted increments/s, 8 producers (#5)"},
+            std::pair{5e6, "writer >= 5,000,000 accepted increments/s, 8 producers (#13)"}}) {
+        if (writer.cell == nullptr || (floor == 5e6 && w != Workload::uniform)) continue;
+        TargetCheck t{name, std::string(engine_name(e)), std::string(workload_name(w)), "", "", ""};
         if (writer.rate) {
           t.measured = with_commas(*writer.rate) + "/s";
-          t.verdict = *writer.rate >= 1e6 ? "met" : "missed";
+          t.verdict = *writer.rate >= floor ? "met" : "missed";
           t.note =
               fmt::format("median of {} rounds, each timed to the end of close()", writer.cell->round_rates.size());
         } else {

@@ -58,7 +58,7 @@ struct CounterWriterOptions {
   std::vector<std::string> last;                         ///< columns that keep the latest value
   std::chrono::milliseconds flush_interval{100};         ///< a flush at least this often
   std::size_t flush_at_pending_keys = 50'000;            ///< a flush as soon as this many keys are pending
-  std::size_t max_pending_keys = 1'000'000;              ///< the cap on keys held in memory
+  std::size_t max_pending_keys = 1'000'000;              ///< the cap on keys held in memory (see pending_keys)
   WhenFull when_full = WhenFull::block;                  ///< behaviour at the cap
   std::size_t max_rows_per_statement = 1000;             ///< as BatchOptions::max_rows_per_statement
   std::chrono::milliseconds first_backoff{5};            ///< after a retryable failure or a lost connection
@@ -81,7 +81,7 @@ struct WriterStats {
   std::uint64_t retries = 0;                        ///< flush attempts after a retryable or connection error
   std::uint64_t failed_keys = 0;                    ///< keys reported as failed
   std::uint64_t ledger_checks = 0;                  ///< flushes whose commit outcome was unknown and was looked up
-  std::uint64_t pending_keys = 0;                   ///< keys waiting for the next flush
+  std::uint64_t pending_keys = 0;                   ///< keys waiting for a flush, once per CPU that added to them
   std::chrono::microseconds last_flush_latency{0};  ///< duration of the last flush
   std::chrono::microseconds max_flush_latency{0};   ///< the longest flush so far
 };
@@ -98,7 +98,8 @@ class UPSERT_EXPORT CounterWriter {
 
   /// Adds `values` (one per aggregated column: sum, then max, min, last) to `key` (one per key
   /// column). Returns false when refused at the cap. Throws Error(invalid_argument) for a wrong
-  /// arity or type, a NULL key, or after close().
+  /// arity or type, a NULL key, or after close(); Error(overflow) when a sum of the deltas held
+  /// for the key on this CPU would overflow int64 (nothing is taken then).
   bool add(std::span<const Value> key, std::span<const Value> values);
   /// add() with braces: add({7, "B"}, {1, 0}).
   bool add(std::initializer_list<Value> key, std::initializer_list<Value> values);

@@ -1,7 +1,12 @@
 // The counter writer on every engine: exact sums under many producers, overflow isolated to its
 // key, and bounded memory under a stalled database.
 
+#include <pthread.h>
+#include <sched.h>
+
 #include <atomic>
+#include <functional>
+#include <limits>
 #include <map>
 #include <random>
 #include <thread>
@@ -10,6 +15,34 @@
 
 namespace upsert::testing {
 namespace {
+
+// Two CPUs this process may run on whose lanes differ (the writer keeps one lane per CPU, index
+// cpu % hardware_concurrency()), the lower lane first; empty when the machine has one CPU.
+std::vector<int> two_cpus_with_two_lanes() {
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return {};
+  const unsigned lanes = std::max(1u, std::thread::hardware_concurrency());
+  for (int a = 0; a < CPU_SETSIZE; ++a) {
+    for (int b = 0; b < CPU_SETSIZE && CPU_ISSET(a, &allowed); ++b) {
+      if (CPU_ISSET(b, &allowed) && a % lanes < b % lanes) return {a, b};
+    }
+  }
+  return {};
+}
+
+// Runs `f` on a thread pinned to `cpu`, so that its add() calls land in that CPU's lane.
+void on_cpu(int cpu, const std::function<void()>& f) {
+  std::thread t([&] {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    ASSERT_EQ(pthread_setaffinity_np(pthread_self(), sizeof set, &set), 0) << "cannot pin a thread to CPU " << cpu;
+    ASSERT_EQ(sched_getcpu(), cpu);
+    f();
+  });
+  t.join();
+}
 
 class Writer : public EngineTest {
  protected:
@@ -26,6 +59,12 @@ class Writer : public EngineTest {
     o.key = {"test_id", "version"};
     o.sum = {"participants", "conversions"};
     return o;
+  }
+  // Inserts `row` (test_id, version, participants, conversions) before a writer runs.
+  void store(const std::shared_ptr<const Table>& t, Row row) {
+    Upsert s = insert_into(t);
+    s.row(std::move(row)).on_conflict({"test_id", "version"}).do_nothing();
+    db().execute(s);
   }
   std::int64_t sum_of(const Table& t, const std::string& column) {
     return query_int(db(), "SELECT SUM(" + quote_identifier(column, db().dialect()) + ") FROM " +
@@ -128,11 +167,7 @@ TEST_P(Writer, AddsRacingCloseAreWrittenOrRefusedNeverLost) {
 TEST_P(Writer, AnOverflowingKeyIsReportedAndEveryOtherKeyIsWritten) {
   auto t = hourly();
   const std::int64_t near_max = std::numeric_limits<std::int64_t>::max() - 1;
-  {
-    Upsert s = insert_into(t);
-    s.row({7, "hot", near_max, 0}).on_conflict({"test_id", "version"}).do_nothing();
-    db().execute(s);
-  }
+  store(t, {7, "hot", near_max, 0});
   std::vector<WriterFailure> failures;
   std::mutex failures_mutex;
   CounterWriterOptions o = counting();
@@ -157,13 +192,89 @@ TEST_P(Writer, AnOverflowingKeyIsReportedAndEveryOtherKeyIsWritten) {
             1000);
 }
 
+// Producers on two CPUs hold a key in two lanes; the flush folds them into one row.
+TEST_P(Writer, AKeyAddedOnTwoCpusIsWrittenAsOneRow) {
+  const auto cpus = two_cpus_with_two_lanes();
+  ASSERT_EQ(cpus.size(), 2u) << "this test needs two CPUs (the writer has one lane per CPU)";
+  auto t = hourly();
+  CounterWriterOptions o = counting();
+  o.flush_interval = std::chrono::hours(1);
+  CounterWriter writer(open_another(), t, o);
+  on_cpu(cpus[0], [&] { writer.add({1, "x"}, {5, 0}); });
+  on_cpu(cpus[1], [&] { writer.add({1, "x"}, {7, 1}); });
+  EXPECT_EQ(writer.stats().pending_keys, 2u) << "the key is pending in both lanes";
+  const WriterStats s = writer.close();
+  EXPECT_EQ(all_rows(*t), (std::vector<Row>{{1, "x", 12, 1}}));
+  EXPECT_EQ(s.accepted, 2u);
+  EXPECT_EQ(s.flushed_rows, 1u);
+  EXPECT_EQ(s.merged, 1u);
+}
+
+// Deltas each within int64 but not together, held in two lanes: both are taken, and written by
+// two statements one after the other, so a stored value of the other sign brings the total back.
+TEST_P(Writer, DeltasThatOverflowOnlyTogetherAreWrittenOneAfterTheOther) {
+  const auto cpus = two_cpus_with_two_lanes();
+  ASSERT_EQ(cpus.size(), 2u) << "this test needs two CPUs (the writer has one lane per CPU)";
+  auto t = hourly();
+  const std::int64_t max = std::numeric_limits<std::int64_t>::max();
+  store(t, {1, "x", -1000, 0});
+  CounterWriterOptions o = counting();
+  o.flush_interval = std::chrono::hours(1);
+  CounterWriter writer(open_another(), t, o);
+  on_cpu(cpus[0], [&] { EXPECT_TRUE(writer.add({1, "x"}, {max - 10, 0})); });
+  on_cpu(cpus[1], [&] { EXPECT_TRUE(writer.add({1, "x"}, {100, 1})); });
+  const WriterStats s = writer.close();
+  EXPECT_EQ(all_rows(*t), (std::vector<Row>{{1, "x", max - 910, 1}}));
+  EXPECT_EQ(s.failed_keys, 0u);
+  EXPECT_EQ(s.flushed_rows, 2u);
+}
+
+// Cuts that wait for one flush are folded together; a sum that overflows only across them is
+// written in two statements (it ended the flush thread, and the process, before).
+TEST_P(Writer, CutsWhoseSumsOverflowOnlyTogetherAreBothCommitted) {
+  auto t = hourly();
+  const std::int64_t max = std::numeric_limits<std::int64_t>::max();
+  store(t, {1, "x", -1000, 0});
+  CounterWriterOptions o = counting();
+  o.checkpointed = true;
+  CounterWriter writer(open_another(), t, o);
+  auto stall = std::make_unique<Stall>(open_another(), *t);
+  writer.add({2, "y"}, {1, 0});
+  writer.checkpoint("input", "1");  // its flush waits on the stall; the next two cuts queue up
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  writer.add({1, "x"}, {max - 10, 0});
+  writer.checkpoint("input", "2");
+  writer.add({1, "x"}, {100, 1});
+  writer.checkpoint("input", "3");
+  stall->release();
+  writer.flush();
+  EXPECT_EQ(writer.read_checkpoint("input"), std::optional<std::string>("3"));
+  const WriterStats s = writer.close();
+  EXPECT_EQ(all_rows(*t), (std::vector<Row>{{1, "x", max - 910, 1}, {2, "y", 1, 0}}));
+  EXPECT_EQ(s.failed_keys, 0u);
+}
+
+// A `last` column keeps the value added last, whichever lane holds it.
+TEST_P(Writer, ALastColumnKeepsTheNewestValueAcrossCpus) {
+  const auto cpus = two_cpus_with_two_lanes();
+  ASSERT_EQ(cpus.size(), 2u) << "this test needs two CPUs (the writer has one lane per CPU)";
+  auto t = hourly();
+  CounterWriterOptions o;
+  o.key = {"test_id", "version"};
+  o.sum = {"participants"};
+  o.last = {"conversions"};
+  o.flush_interval = std::chrono::hours(1);
+  CounterWriter writer(open_another(), t, o);
+  // The later value goes to the lower lane, which a flush takes whole before folding the other in.
+  on_cpu(cpus[1], [&] { writer.add({1, "x"}, {1, 10}); });
+  on_cpu(cpus[0], [&] { writer.add({1, "x"}, {1, 20}); });
+  writer.close();
+  EXPECT_EQ(all_rows(*t), (std::vector<Row>{{1, "x", 2, 20}}));
+}
+
 TEST_P(Writer, CloseWithoutAFailureCallbackThrowsAndTheFailuresCanBeRead) {
   auto t = hourly();
-  {
-    Upsert s = insert_into(t);
-    s.row({1, "x", std::numeric_limits<std::int64_t>::max(), 0}).on_conflict({"test_id", "version"}).do_nothing();
-    db().execute(s);
-  }
+  store(t, {1, "x", std::numeric_limits<std::int64_t>::max(), 0});
   CounterWriter writer(open_another(), t, counting());
   writer.add({1, "x"}, {1, 0});
   writer.add({2, "x"}, {1, 0});
