@@ -89,7 +89,14 @@ struct KeyGroups {
 
 }  // namespace
 
-BatchPlan plan_batch(const Upsert& statement, std::size_t max_parameters, const BatchOptions& options) {
+std::size_t chunk_rows_at(std::size_t rows_left, std::size_t per_statement, ChunkSizes sizes) {
+  if (rows_left >= per_statement) return per_statement;
+  if (sizes == ChunkSizes::exact || rows_left < size_granule) return rows_left;
+  return rows_left - rows_left % size_granule;
+}
+
+BatchPlan plan_batch(const Upsert& statement, std::size_t max_parameters, const BatchOptions& options,
+                     ChunkSizes sizes) {
   BatchPlan plan;
   const auto& input = statement.row_values();
   const auto positions = statement.key_positions();
@@ -134,10 +141,10 @@ BatchPlan plan_batch(const Upsert& statement, std::size_t max_parameters, const 
   for (std::size_t round = 0; round < rounds.size(); ++round) {
     auto& rows = rounds[round];
     plan.merged_rows += rows.size();
-    for (std::size_t start = 0; start < rows.size(); start += per_statement) {
+    for (std::size_t start = 0, end = 0; start < rows.size(); start = end) {
       Upsert chunk = without_rows;
       auto& chunk_rows = StatementRows::rows(chunk);
-      const std::size_t end = std::min(rows.size(), start + per_statement);
+      end = start + chunk_rows_at(rows.size() - start, per_statement, sizes);
       chunk_rows.assign(std::make_move_iterator(rows.begin() + static_cast<std::ptrdiff_t>(start)),
                         std::make_move_iterator(rows.begin() + static_cast<std::ptrdiff_t>(end)));
       plan.statements.push_back(std::move(chunk));

@@ -36,7 +36,8 @@ BatchResult Connection::execute_batch(const Upsert& statement, const BatchOption
   if (impl.render_options.profile != Profile::none) {
     parameter_limit = std::min(parameter_limit, max_parameters(driver.dialect()));
   }
-  detail::BatchPlan plan = detail::plan_batch(statement, parameter_limit, plan_options);
+  detail::BatchPlan plan = detail::plan_batch(statement, parameter_limit, plan_options,
+                                              impl.strategy->batch_chunk_sizes(driver, impl.render_options));
   BatchResult result;
   result.merged_rows = plan.merged_rows;
 

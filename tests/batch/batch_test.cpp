@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <limits>
 #include <random>
+#include <set>
 
 #include "batch/batch.hpp"
 #include "render/fixtures.hpp"
@@ -105,6 +106,43 @@ TEST(BatchPlan, SplitsByRowCapAndByParameterLimit) {
   for (const auto& st : by_parameters.statements) EXPECT_EQ(st.row_values().size(), 100u);
   BatchPlan uneven = plan_batch(counter_upsert(rows), 605, {.max_rows_per_statement = 1000});
   EXPECT_EQ(uneven.statements.front().row_values().size(), 100u);
+}
+
+// Where the SQL text names every row, the rows after the full statements go in a multiple of 64
+// rows and the rest, so that batches of any size up to the cap use few statement texts.
+TEST(BatchPlan, RepeatingSizesCutTheRestIntoAMultipleOf64AndTheFewLeft) {
+  auto sizes_of = [](std::size_t n, detail::ChunkSizes sizes) {
+    std::vector<Row> rows;
+    for (std::size_t k = 0; k < n; ++k)
+      rows.push_back({static_cast<std::int64_t>(k), 1, nullptr, nullptr, nullptr, nullptr});
+    BatchPlan plan = plan_batch(counter_upsert(rows), 65535, {.max_rows_per_statement = 1000}, sizes);
+    std::vector<std::size_t> out;
+    std::size_t total = 0;
+    for (const auto& st : plan.statements) {
+      out.push_back(st.row_values().size());
+      total += out.back();
+    }
+    EXPECT_EQ(total, n);
+    return out;
+  };
+  using detail::ChunkSizes;
+  EXPECT_EQ(sizes_of(903, ChunkSizes::repeating), (std::vector<std::size_t>{896, 7}));
+  EXPECT_EQ(sizes_of(903, ChunkSizes::exact), (std::vector<std::size_t>{903}));
+  EXPECT_EQ(sizes_of(2100, ChunkSizes::repeating), (std::vector<std::size_t>{1000, 1000, 64, 36}));
+  EXPECT_EQ(sizes_of(48, ChunkSizes::repeating), (std::vector<std::size_t>{48}));
+  EXPECT_EQ(sizes_of(640, ChunkSizes::repeating), (std::vector<std::size_t>{640}));
+  // Every batch of 1 to 1,000 rows: at most 15 + 63 + 1 distinct statement sizes, not 1,000.
+  std::set<std::size_t> distinct;
+  for (std::size_t n = 1; n <= 1000; ++n) {
+    for (std::size_t rows = n; rows > 0;) {
+      const std::size_t next = detail::chunk_rows_at(rows, 1000, ChunkSizes::repeating);
+      ASSERT_GT(next, 0u);
+      ASSERT_LE(next, rows);
+      distinct.insert(next);
+      rows -= next;
+    }
+  }
+  EXPECT_LE(distinct.size(), 79u);
 }
 
 TEST(BatchPlan, RowsThatCannotMergeGoInSuccessiveRounds) {

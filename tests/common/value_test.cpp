@@ -7,6 +7,9 @@ namespace {
 
 TEST(Value, DatesRoundTripThroughText) {
   EXPECT_EQ(Date::parse("2026-11-26").to_string(), "2026-11-26");
+  EXPECT_EQ(Date(1, 2, 3).to_string(), "0001-02-03");
+  EXPECT_EQ(Date(9999, 12, 31).to_string(), "9999-12-31");
+  EXPECT_EQ(Date(987, 10, 9).to_string(), "0987-10-09");
   EXPECT_EQ(Date::parse("2024-02-29"), Date(2024, 2, 29));
   EXPECT_EQ(Date::from_days_since_epoch(Date{2026, 11, 26}.days_since_epoch()), Date(2026, 11, 26));
   EXPECT_EQ(Date::parse("2024-02-29"), Date(2024, 2, 29));

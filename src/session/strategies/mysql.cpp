@@ -237,6 +237,12 @@ class MysqlStrategy final : public UpsertStrategy {
     return result;
   }
 
+  // MariaDB binds a batch's rows to one single-row statement (array binding): its text does not
+  // grow with the rows. MySQL's multi-row VALUES does.
+  ChunkSizes batch_chunk_sizes(const Driver& driver, const RenderOptions& /*options*/) const override {
+    return driver.dialect() == Dialect::mariadb ? ChunkSizes::exact : ChunkSizes::repeating;
+  }
+
   // The server's default collations merge keys: utf8mb4_general_ci (MariaDB's default, and what a
   // Django model's table gets) makes 'a' and 'A' one key, and every PAD SPACE collation (all of
   // MariaDB's but the *_nopad_* ones, MySQL's older ones) makes 'a' and 'a ' one. ON DUPLICATE KEY

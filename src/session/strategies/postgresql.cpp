@@ -52,6 +52,11 @@ class PostgresqlStrategy final : public UpsertStrategy {
     return driver.run_column_arrays_pipelined(together, turn_lock);
   }
 
+  // The column-array form's SQL is one text for any number of rows; a profile's VALUES form is not.
+  ChunkSizes batch_chunk_sizes(const Driver& /*driver*/, const RenderOptions& options) const override {
+    return options.profile == Profile::none ? ChunkSizes::exact : ChunkSizes::repeating;
+  }
+
   // The column-array form carries any number of rows in one parameter per column, so the
   // protocol's 65,535-parameter limit never binds: the batch's row cap alone sizes statements.
   std::size_t max_parameters(const Driver& /*driver*/) const override {

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "batch/batch.hpp"
 #include "session/driver.hpp"
 #include "upsert/connection.hpp"
 #include "upsert/render.hpp"
@@ -60,6 +61,11 @@ class UpsertStrategy {
   }
   // The parameter limit the batch stage cuts statements by, for this strategy's batch form.
   virtual std::size_t max_parameters(const Driver& driver) const { return driver.max_parameters(); }
+  // How the batch stage sizes the last statements: `repeating` where the batch form's SQL text
+  // grows with its rows (multi-row VALUES), `exact` where it does not (column arrays, array binding).
+  virtual ChunkSizes batch_chunk_sizes(const Driver& /*driver*/, const RenderOptions& /*options*/) const {
+    return ChunkSizes::repeating;
+  }
   // True when autocommit batch statements with overlapping key ranges take turns in the client
   // (BatchOptions::take_turns; src/session/turns.hpp says why).
   virtual bool batch_turns() const { return false; }
