@@ -109,6 +109,13 @@ BatchPlan plan_batch(const Upsert& statement, std::size_t max_parameters, const 
   std::sort(sorted.begin(), sorted.end(), [&](std::size_t a, std::size_t b) { return key_less(input[a], input[b]); });
 
   const auto rules = merge_rules(statement);
+  // The merged columns and their aggregates, so merging a row visits only those.
+  std::vector<std::pair<std::size_t, Aggregate>> merged_columns;
+  if (rules) {
+    for (std::size_t c = 0; c < rules->size(); ++c) {
+      if ((*rules)[c]) merged_columns.emplace_back(c, *(*rules)[c]);
+    }
+  }
   std::vector<std::vector<Row>> rounds(1);
   rounds[0].reserve(sorted.size());
   for (const std::size_t head : sorted) {
@@ -117,9 +124,7 @@ BatchPlan plan_batch(const Upsert& statement, std::size_t max_parameters, const 
       Row merged = input[head];
       for (std::size_t r = groups.next[head]; r != KeyGroups::none; r = groups.next[r]) {
         const Row& later = input[r];
-        for (std::size_t c = 0; c < merged.size(); ++c) {
-          if ((*rules)[c]) merged[c] = combine(*(*rules)[c], merged[c], later[c]);
-        }
+        for (const auto& [c, aggregate] : merged_columns) combine_into(aggregate, merged[c], later[c]);
       }
       rounds[0].push_back(std::move(merged));
     } else {

@@ -24,7 +24,8 @@ inline std::size_t value_hash(const Value& v) {
           // operator== treats every NaN as one value; std::hash<double> already maps -0.0 to 0.0's hash.
           return std::isnan(x) ? 0x7ff8u : std::hash<double>{}(x);
         } else if constexpr (std::is_same_v<T, Date>) {
-          return std::hash<std::int64_t>{}(x.days_since_epoch());
+          // The fields, as Date compares them (days_since_epoch() converts the calendar each call).
+          return std::hash<std::int64_t>{}((std::int64_t{x.year} << 16) ^ (x.month << 8) ^ x.day);
         } else if constexpr (std::is_same_v<T, Timestamp>) {
           return std::hash<std::int64_t>{}(x.micros_since_epoch);
         } else if constexpr (std::is_same_v<T, Bytes>) {

@@ -76,6 +76,19 @@ std::vector<Assignment> add_proposed(const std::vector<std::string>& columns) {
 
 namespace upsert::detail {
 
+void combine_into(Aggregate aggregate, Value& into, const Value& later) {
+  if (aggregate == Aggregate::sum) {
+    const auto* a = into.get_if<std::int64_t>();
+    const auto* b = later.get_if<std::int64_t>();
+    std::int64_t out = 0;
+    if (a != nullptr && b != nullptr && !__builtin_add_overflow(*a, *b, &out)) {
+      into = Value(out);
+      return;
+    }
+  }
+  into = combine(aggregate, into, later);
+}
+
 Value combine(Aggregate aggregate, const Value& earlier, const Value& later) {
   switch (aggregate) {
     case Aggregate::last: return later;

@@ -11,4 +11,7 @@ namespace upsert::detail {
 // overflows and Error(invalid_argument) for a sum of non-numbers.
 Value combine(Aggregate aggregate, const Value& earlier, const Value& later);
 
+// `into` = combine(aggregate, into, later), without a temporary for the usual integer sum.
+void combine_into(Aggregate aggregate, Value& into, const Value& later);
+
 }  // namespace upsert::detail
