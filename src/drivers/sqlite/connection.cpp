@@ -36,42 +36,62 @@ std::shared_ptr<WriteTurn> write_turn_for(const std::string& path) {
 }  // namespace
 
 bool WriteTurn::take(std::chrono::milliseconds timeout) {
+  const auto me = std::this_thread::get_id();
   const auto now = std::chrono::steady_clock::now();
   const auto deadline = now + timeout;
-  // First the barging path: while nobody has waited long, a free turn goes to whoever asks first
-  // (often the connection that just gave it back), and a waiter sleeps between looks instead of
-  // being woken at every release. Measured with 8 threads on 2 cores, the wake-up per statement
-  // of a strict hand-over cost 25-30% of the rows/s (a futex wake and a context switch each).
-  const auto patience_ends = std::min(deadline, now + patience);
-  for (auto pause = std::chrono::microseconds(20);; pause = std::min(pause * 2, std::chrono::microseconds(500))) {
+  // First the barging path: a free turn goes to whoever asks first (often the connection that
+  // just gave it back), and a waiter sleeps between looks instead of being woken at every
+  // release. The sleeps are as long as SQLite's own busy handler's (1 ms and up): measured with
+  // 8 threads on 2 cores, sleeps of 20-500 us made 5 context switches per statement and cost the
+  // writers 15-20% of their rows/s; a strict hand-over at every release cost 25-30%.
+  const auto patience_ends = std::min(deadline, now + timing_.patience);
+  for (auto pause = timing_.first_pause;; pause = std::min(pause * 2, timing_.longest_pause)) {
     {
       std::lock_guard lock(mutex_);
-      if (!taken_ && patient_ == 0) {
+      if (!taken_ && !handing_over_) {
         taken_ = true;
+        if (holder_ != me) {
+          holder_ = me;
+          held_since_ = std::chrono::steady_clock::now();
+        }
         return true;
       }
     }
     if (std::chrono::steady_clock::now() + pause >= patience_ends) break;
     std::this_thread::sleep_for(pause);
   }
-  // Then the fair path: a waiter that ran out of patience queues on the condition variable, and
-  // while any does, the turn is handed to one of them at every release, so nobody starves.
+  // Then the fair path: a waiter past its patience queues. The holder keeps the turn for its
+  // quantum, then its next release hands the turn to a queued waiter. A queued waiter also looks
+  // once a quantum, in case the holder gave the turn back for good before its quantum was up.
   std::unique_lock lock(mutex_);
   ++patient_;
-  const bool got = given_back_.wait_until(lock, deadline, [this] { return !taken_; });
+  for (;;) {
+    if (!taken_) {
+      taken_ = true;
+      handing_over_ = false;
+      holder_ = me;
+      held_since_ = std::chrono::steady_clock::now();
+      --patient_;
+      return true;
+    }
+    const auto looked = std::chrono::steady_clock::now();
+    if (looked >= deadline) break;
+    given_back_.wait_until(lock, std::min(deadline, looked + timing_.quantum));
+  }
   --patient_;
-  if (got) taken_ = true;
-  return got;
+  return false;
 }
 
 void WriteTurn::give_back() noexcept {
-  bool wake = false;
+  bool hand_over = false;
   {
     std::lock_guard lock(mutex_);
     taken_ = false;
-    wake = patient_ > 0;
+    hand_over = patient_ > 0 && std::chrono::steady_clock::now() - held_since_ >= timing_.quantum;
+    // Until a queued waiter takes it, the turn is not free for the barging path.
+    if (hand_over) handing_over_ = true;
   }
-  if (wake) given_back_.notify_one();
+  if (hand_over) given_back_.notify_one();
 }
 
 std::unique_ptr<Driver> open_sqlite(std::string_view url) {
@@ -100,6 +120,15 @@ void SqliteDriver::release_write_turn() noexcept {
   if (!holding_turn_) return;
   holding_turn_ = false;
   write_turn_->give_back();
+  checkpoint_when_due();
+}
+
+void SqliteDriver::checkpoint_when_due() noexcept {
+  if (db_ == nullptr || wal_pages_ < checkpoint_pages) return;
+  wal_pages_ = 0;
+  // PASSIVE: copies what no reader still needs and never waits, as the automatic checkpoint does.
+  // Busy (another connection is checkpointing) or an I/O error: the next commit tries again.
+  sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
 }
 
 class SqliteDriver::ScopedWriteTurn {
@@ -146,6 +175,15 @@ void SqliteDriver::open() {
       if (!url_.in_memory()) set_journal_mode_wal();
       run_script("PRAGMA synchronous=NORMAL");  // durable at checkpoints; WAL keeps it consistent
       run_script("PRAGMA foreign_keys=ON");
+      // Replaces SQLite's automatic checkpoint (also a WAL hook): the hook only counts the pages,
+      // checkpoint_when_due() copies them once the turn is given back.
+      sqlite3_wal_hook(
+          db_,
+          [](void* driver, sqlite3*, const char*, int pages) {
+            static_cast<SqliteDriver*>(driver)->wal_pages_ = pages;
+            return SQLITE_OK;
+          },
+          this);
       return;
     } catch (const Error& e) {
       if (e.category() == ErrorCategory::retryable && std::chrono::steady_clock::now() < give_up) {
@@ -226,9 +264,14 @@ ExecResult SqliteDriver::run(const std::string& text, std::span<const Value> par
                              const std::vector<Type>& result_types) {
   // Preparing needs no write lock: done before the turn, so other threads write meanwhile.
   sqlite3_stmt* prepared = prepare(text);
-  std::optional<ScopedWriteTurn> turn;
-  if (sqlite3_stmt_readonly(prepared) == 0) turn.emplace(*this);
-  return run_statement(db_, prepared, text, params, result_types);
+  ExecResult result;
+  {
+    std::optional<ScopedWriteTurn> turn;
+    if (sqlite3_stmt_readonly(prepared) == 0) turn.emplace(*this);
+    result = run_statement(db_, prepared, text, params, result_types);
+  }
+  checkpoint_when_due();  // also when the turn could not be had (another process kept SQLite's lock)
+  return result;
 }
 
 void SqliteDriver::run_script(std::string_view sql) {
@@ -243,6 +286,7 @@ void SqliteDriver::run_script(std::string_view sql) {
     sqlite3_free(message);
     throw sqlite_error(sqlite3_extended_errcode(db_), engine_message, text);
   }
+  checkpoint_when_due();
 }
 
 void SqliteDriver::begin(bool for_write) {

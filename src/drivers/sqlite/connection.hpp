@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "drivers/sqlite/statement.hpp"
@@ -27,22 +28,42 @@ namespace upsert::detail {
 // mutex with a condition variable, not std::timed_mutex: libstdc++ takes a timed mutex with
 // pthread_mutex_clocklock, which GCC 12's ThreadSanitizer does not intercept, so it saw every
 // release as the unlock of an unlocked mutex and could not check what the turn protects.
-// A waiter first polls with short sleeps (a free turn goes to whoever asks); after `patience` it
-// queues, and then every release hands the turn to a queued waiter.
+// A waiter first polls with sleeps (a free turn goes to whoever asks); after Timing::patience it
+// queues. While a waiter is queued, the thread holding the turn may give it back and take it again
+// until it has held it for Timing::quantum; its next release then hands the turn to a queued waiter.
 class WriteTurn {
  public:
-  /// How long a waiter polls before it queues for a hand-over.
-  static constexpr std::chrono::milliseconds patience{20};
+  /// How long waiters wait before they queue, and how long a holder keeps retaking the turn.
+  struct Timing {
+    /// How long a waiter polls before it queues for a hand-over.
+    std::chrono::microseconds patience{50'000};
+    /// How long one thread may keep retaking the turn while others are queued.
+    std::chrono::microseconds quantum{10'000};
+    /// The polling waiter's first sleep; each next one is twice as long, up to longest_pause.
+    std::chrono::microseconds first_pause{1'000};
+    /// The polling waiter's longest sleep.
+    std::chrono::microseconds longest_pause{10'000};
+  };
+  /// A free turn with the default timing (what every SQLite connection uses).
+  WriteTurn() = default;
+  /// A free turn with other timing (tests).
+  explicit WriteTurn(Timing timing) : timing_(timing) {}
   /// Takes the turn, waiting at most `timeout`; false when another connection kept it that long.
   bool take(std::chrono::milliseconds timeout);
-  /// Hands the turn back, to a queued waiter if there is one.
+  /// Gives the turn back; hands it to a queued waiter once the holder's quantum is up.
   void give_back() noexcept;
+  /// The waits this turn uses.
+  const Timing& timing() const { return timing_; }
 
  private:
+  const Timing timing_;
   std::mutex mutex_;
   std::condition_variable given_back_;
   bool taken_ = false;
-  int patient_ = 0;  // waiters queued on given_back_
+  bool handing_over_ = false;                         // given back to the queue: the barging path must not take it
+  int patient_ = 0;                                   // waiters queued on given_back_
+  std::thread::id holder_;                            // the thread that took the turn last
+  std::chrono::steady_clock::time_point held_since_;  // when holder_ took it after someone else
 };
 
 /// A Driver over one SQLite database file (or a private in-memory database).
@@ -102,12 +123,18 @@ class SqliteDriver final : public Driver {
   // held already, or could not be had within the busy timeout (SQLite's lock then decides).
   bool take_write_turn();
   void release_write_turn() noexcept;
+  // Copies the WAL into the database file once the WAL holds checkpoint_pages pages, after the
+  // write turn is given back: SQLite's own automatic checkpoint runs inside the committing
+  // statement, where it would hold the turn over the checkpoint's fsync.
+  void checkpoint_when_due() noexcept;
   // Holds the write turn for one statement outside a transaction.
   class ScopedWriteTurn;
 
   // Enough for every statement shape an application repeats; multi-row batches of varying size
   // would otherwise grow the cache without bound.
   static constexpr std::size_t statement_cache_capacity = 64;
+  // SQLite's default automatic checkpoint size (SQLITE_DEFAULT_WAL_AUTOCHECKPOINT).
+  static constexpr int checkpoint_pages = 1000;
 
   SqliteUrl url_;
   std::shared_ptr<WriteTurn> write_turn_;  // shared by the connections to one file
@@ -115,6 +142,7 @@ class SqliteDriver final : public Driver {
   sqlite3* db_ = nullptr;
   StatementCache<SqliteStatement> statements_{statement_cache_capacity};
   bool in_transaction_ = false;
+  int wal_pages_ = 0;  // pages in the WAL after this connection's last commit
 };
 
 }  // namespace upsert::detail
