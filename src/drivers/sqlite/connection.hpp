@@ -24,6 +24,18 @@ struct sqlite3_stmt;
 
 namespace upsert::detail {
 
+/// The write turn's waits: how long waiters poll before they queue, how long a holder keeps it.
+struct WriteTurnTiming {
+  /// How long a waiter polls before it queues for a hand-over.
+  std::chrono::microseconds patience{50'000};
+  /// How long one thread may keep retaking the turn while others are queued.
+  std::chrono::microseconds quantum{10'000};
+  /// The polling waiter's first sleep; each next one is twice as long, up to longest_pause.
+  std::chrono::microseconds first_pause{1'000};
+  /// The polling waiter's longest sleep.
+  std::chrono::microseconds longest_pause{10'000};
+};
+
 // The write turn of one database file, shared by the process's connections to it. A flag under a
 // mutex with a condition variable, not std::timed_mutex: libstdc++ takes a timed mutex with
 // pthread_mutex_clocklock, which GCC 12's ThreadSanitizer does not intercept, so it saw every
@@ -34,16 +46,7 @@ namespace upsert::detail {
 class WriteTurn {
  public:
   /// How long waiters wait before they queue, and how long a holder keeps retaking the turn.
-  struct Timing {
-    /// How long a waiter polls before it queues for a hand-over.
-    std::chrono::microseconds patience{50'000};
-    /// How long one thread may keep retaking the turn while others are queued.
-    std::chrono::microseconds quantum{10'000};
-    /// The polling waiter's first sleep; each next one is twice as long, up to longest_pause.
-    std::chrono::microseconds first_pause{1'000};
-    /// The polling waiter's longest sleep.
-    std::chrono::microseconds longest_pause{10'000};
-  };
+  using Timing = WriteTurnTiming;
   /// A free turn with the default timing (what every SQLite connection uses).
   WriteTurn() = default;
   /// A free turn with other timing (tests).
@@ -56,7 +59,7 @@ class WriteTurn {
   const Timing& timing() const { return timing_; }
 
  private:
-  const Timing timing_;
+  const Timing timing_{};
   std::mutex mutex_;
   std::condition_variable given_back_;
   bool taken_ = false;
